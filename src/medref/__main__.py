@@ -1,0 +1,3 @@
+from medref.cli import main
+
+main()

@@ -1,0 +1,49 @@
+"""One exception tree; the CLI turns each into a message and an exit code in one place."""
+
+from __future__ import annotations
+
+# Exit codes, documented in the README.
+EXIT_OK = 0
+EXIT_NOT_FOUND = 1  # not found, no results, or validation errors
+EXIT_USAGE = 2
+EXIT_ENVIRONMENT = 3  # the machine lacks something medref needs (e.g. SQLite FTS5)
+EXIT_INTERRUPTED = 130
+
+
+class MedrefError(Exception):
+    """An error that medref reports as one line and an exit code."""
+
+    code = "error"
+    exit_code = EXIT_NOT_FOUND
+
+    def __init__(
+        self, message: str, *, hint: str | None = None, suggestions: list[str] | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+        self.suggestions = suggestions or []
+
+    def line(self) -> str:
+        text = self.message
+        if self.suggestions:
+            quoted = ", ".join(f"'{s}'" for s in self.suggestions)
+            text += f"; did you mean {quoted}?"
+        elif self.hint:
+            text += f"; {self.hint}"
+        return text
+
+
+class NotFound(MedrefError):
+    code = "not-found"
+    exit_code = EXIT_NOT_FOUND
+
+
+class UsageError(MedrefError):
+    code = "usage"
+    exit_code = EXIT_USAGE
+
+
+class EnvironmentProblem(MedrefError):
+    code = "environment"
+    exit_code = EXIT_ENVIRONMENT

@@ -1,0 +1,645 @@
+"""The SQLite index cache: schema, freshness, builds and name lookup.
+
+The index is a cache, never a source of truth. Its schema version lives in
+`PRAGMA user_version` and the medref version in `meta`; when either differs the index is
+rebuilt from scratch into a temporary file that is swapped in with `os.replace`, so no
+process ever opens a half-built index. Small changes (a file added, edited or removed) are
+applied in one transaction, which SQLite makes atomic for every reader.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import re
+import sqlite3
+import tempfile
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from medref import __version__
+from medref.corpus import Assigned, Corpus, FileEntry, assign_ids, cache_dir, scan
+from medref.errors import EnvironmentProblem, NotFound, UsageError
+from medref.models import Monograph
+from medref.names import MAX_NAME, close_matches, fold, name_key
+
+SCHEMA_VERSION = 3
+# Parse in worker processes only when there is enough work to pay for starting them.
+PARALLEL_THRESHOLD = 200
+
+Progress = Callable[[int, int], None]
+Warn = Callable[[str], None]
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE docs (
+    doc INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    corpus INTEGER NOT NULL,
+    rel TEXT NOT NULL,
+    stamp TEXT NOT NULL,
+    id TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    title TEXT,
+    summary TEXT,          -- JSON: aliases and section keys, for `list`
+    data BLOB,             -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
+    problems TEXT          -- JSON list of problems found reading or parsing the file
+);
+CREATE INDEX docs_id ON docs(id, active);
+CREATE TABLE names (norm TEXT NOT NULL, doc INTEGER NOT NULL, rank INTEGER NOT NULL);
+CREATE INDEX names_norm ON names(norm);
+CREATE TABLE sections (
+    rowid INTEGER PRIMARY KEY,
+    doc INTEGER NOT NULL,
+    ord INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    title TEXT NOT NULL,
+    aliases TEXT NOT NULL,
+    meta TEXT NOT NULL,
+    heading TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX sections_doc ON sections(doc);
+-- External-content FTS5 table over `sections` (https://sqlite.org/fts5.html#external_content_tables):
+-- the text is stored once, and rows are removed with the special 'delete' command.
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, aliases, meta, heading, body,
+    content='sections', content_rowid='rowid',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+"""
+
+FTS_COLUMNS = ("title", "aliases", "meta", "heading", "body")
+
+
+# ---------------------------------------------------------------------------------------
+# Parsing one file, in this process or a worker
+
+
+@dataclass(slots=True)
+class Parsed:
+    assigned: Assigned
+    mono: Monograph | None
+    error: str | None = None
+
+
+def _parse_one(assigned: Assigned, corpus_label: str) -> Parsed:
+    from medref.parse import parse_file
+
+    try:
+        mono = parse_file(Path(assigned.entry.path), mono_id=assigned.id, corpus=corpus_label)
+    except FileNotFoundError:
+        return Parsed(assigned, None, "file vanished while indexing")
+    except PermissionError:
+        return Parsed(assigned, None, "permission denied")
+    except (OSError, ValueError, RecursionError) as exc:
+        return Parsed(assigned, None, str(exc) or type(exc).__name__)
+    return Parsed(assigned, mono)
+
+
+def _parse_batch(batch: list[tuple[Assigned, str]]) -> list[Parsed]:
+    return [_parse_one(a, label) for a, label in batch]
+
+
+def _parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Parsed]:
+    total = len(todo)
+    if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        for n, item in enumerate(todo, 1):
+            yield _parse_one(*item)
+            if progress:
+                progress(n, total)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(os.cpu_count() or 2, 8)
+    size = 64
+    batches = [todo[i : i + size] for i in range(0, total, size)]
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for result in pool.map(_parse_batch, batches):
+            yield from result
+            done += len(result)
+            if progress:
+                progress(done, total)
+
+
+# ---------------------------------------------------------------------------------------
+# Writing rows
+
+
+def _words(mono: Monograph) -> set[str]:
+    parts = [mono.title, *mono.aliases]
+    for s in mono.sections:
+        parts.append(s.heading)
+        parts.append(s.text)
+    return set(_WORD.findall(fold(" ".join(parts))))
+
+
+def _pack(mono: Monograph) -> bytes:
+    return zlib.compress(json.dumps(mono.to_cache(), ensure_ascii=False).encode(), 6)
+
+
+def unpack(data: bytes) -> Monograph:
+    return Monograph.from_cache(json.loads(zlib.decompress(data)))
+
+
+class _Writer:
+    """Applies parsed files to an open connection, inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.df: Counter[str] = Counter()
+
+    def remove(self, doc: int) -> None:
+        conn = self.conn
+        row = conn.execute("SELECT active, data FROM docs WHERE doc=?", (doc,)).fetchone()
+        if row and row[0] and row[1] is not None:
+            self.df.subtract(_words(unpack(row[1])))
+        for rowid, *cols in conn.execute(
+            "SELECT rowid, title, aliases, meta, heading, body FROM sections WHERE doc=?", (doc,)
+        ).fetchall():
+            conn.execute(
+                "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
+                " VALUES('delete', ?, ?, ?, ?, ?, ?)",
+                (rowid, *cols),
+            )
+        conn.execute("DELETE FROM sections WHERE doc=?", (doc,))
+        conn.execute("DELETE FROM names WHERE doc=?", (doc,))
+
+    def put(self, a: Assigned, mono: Monograph | None, error: str | None,
+            data: bytes | None = None, doc: int | None = None) -> None:
+        """Insert or replace one file's rows. `data` reuses an already packed monograph."""
+        conn = self.conn
+        e = a.entry
+        problems: list[Any] = []
+        if error:
+            problems.append(["unreadable", error, 1, "error"])
+        if mono is not None:
+            problems += [[p.code, p.message, p.line, p.level] for p in mono.problems]
+            data = data or _pack(mono)
+        summary = (
+            json.dumps([list(mono.aliases), mono.section_keys()], ensure_ascii=False)
+            if mono is not None
+            else None
+        )
+        values = (e.path, e.corpus, e.rel, e.stamp, a.id, int(a.active and mono is not None),
+                  mono.title if mono else None, summary, data, json.dumps(problems))
+        if doc is None:
+            cur = conn.execute(
+                "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, summary, data,"
+                " problems) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                values,
+            )
+            doc = int(cur.lastrowid or 0)
+        else:
+            conn.execute(
+                "UPDATE docs SET path=?, corpus=?, rel=?, stamp=?, id=?, active=?, title=?,"
+                " summary=?, data=?, problems=? WHERE doc=?",
+                (*values, doc),
+            )
+        if mono is None or not a.active:
+            return
+        self.df.update(_words(mono))
+        names = [(name_key(a.id), doc, 0), (name_key(mono.title), doc, 1)]
+        names += [(name_key(alias), doc, 2) for alias in mono.aliases]
+        conn.executemany(
+            "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)", [n for n in names if n[0]]
+        )
+        aliases = " ; ".join(mono.aliases)
+        meta = " ; ".join([mono.drug_class or "", *mono.tags])
+        rows = [
+            (doc, i, s.key, s.label, mono.title, aliases, meta,
+             f"{s.heading} {s.ingredient or ''}".strip(), s.text)
+            for i, s in enumerate(mono.sections)
+        ]
+        if not rows:  # still findable by name
+            rows = [(doc, 0, "overview", "Overview", mono.title, aliases, meta, "", "")]
+        for row in rows:
+            cur = conn.execute(
+                "INSERT INTO sections(doc, ord, key, label, title, aliases, meta, heading, body)"
+                " VALUES (?,?,?,?,?,?,?,?,?)",
+                row,
+            )
+            conn.execute(
+                "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",
+                (cur.lastrowid, *row[4:]),
+            )
+
+    def flush_words(self) -> None:
+        conn = self.conn
+        for word, delta in self.df.items():
+            if delta == 0:
+                continue
+            conn.execute(
+                "INSERT INTO words(word, df) VALUES (?, ?)"
+                " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+                (word, delta),
+            )
+        conn.execute("DELETE FROM words WHERE df <= 0")
+        self.df.clear()
+
+
+# ---------------------------------------------------------------------------------------
+# The index
+
+
+@dataclass(slots=True)
+class BuildReport:
+    parsed: int = 0
+    removed: int = 0
+    seconds: float = 0.0
+    full: bool = False
+    problems: list[str] = field(default_factory=list)
+
+
+class Index:
+    """An open, fresh index over a list of corpora."""
+
+    def __init__(self, conn: sqlite3.Connection, path: Path | None, corpora: list[Corpus],
+                 report: BuildReport) -> None:
+        self.conn = conn
+        self.path = path  # None when the index lives in memory
+        self.corpora = corpora
+        self.report = report
+
+    # -- lookups --------------------------------------------------------------------
+
+    def resolve(self, name: str) -> int:
+        """The doc number for an id, title or alias; raises NotFound or UsageError."""
+        if "\x00" in name:
+            raise NotFound(f"no monograph named {_shown(name)}",
+                           hint="names cannot contain NUL bytes")
+        key = name_key(name)
+        if not key:
+            raise UsageError(f"{_shown(name)} is not a monograph name",
+                             hint="give an id, title or alias, e.g. 'medref show colostrum'")
+        if len(name) > MAX_NAME:
+            raise NotFound("no monograph has a name that long", hint="try 'medref list'")
+        row = self.conn.execute(
+            "SELECT d.doc FROM docs d WHERE d.id=? AND d.active", (name.strip().lower(),)
+        ).fetchone() or self.conn.execute(
+            "SELECT n.doc FROM names n JOIN docs d ON d.doc=n.doc WHERE n.norm=? AND d.active"
+            " ORDER BY n.rank, d.corpus, d.doc LIMIT 1",
+            (key,),
+        ).fetchone()
+        if row:
+            return int(row[0])
+        raise NotFound(f"no monograph named {_shown(name)}", suggestions=self.suggest(key),
+                       hint="try 'medref list' or 'medref search'")
+
+    def suggest(self, key: str, limit: int = 5) -> list[str]:
+        """Ids whose names are close to `key` (a name_key)."""
+        rows = self.conn.execute(
+            "SELECT n.norm, d.id FROM names n JOIN docs d ON d.doc=n.doc WHERE d.active"
+            " AND length(n.norm) BETWEEN ? AND ?",
+            (len(key) - 3, len(key) + 40),
+        ).fetchall()
+        by_norm: dict[str, str] = {}
+        for norm, mono_id in rows:
+            by_norm.setdefault(norm, mono_id)
+        ids: list[str] = []
+        near = close_matches(key, (n for n in by_norm if abs(len(n) - len(key)) <= 3), limit)
+        prefixed = sorted(n for n in by_norm if n.startswith(key) and len(key) >= 3)
+        for norm in near + prefixed:
+            mono_id = by_norm[norm]
+            if mono_id not in ids:
+                ids.append(mono_id)
+        return ids[:limit]
+
+    def get(self, name: str) -> Monograph:
+        doc = self.resolve(name)
+        return self.load(doc)
+
+    def load(self, doc: int) -> Monograph:
+        row = self.conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()
+        if row is None or row[0] is None:
+            raise NotFound(f"monograph #{doc} is not in the index", hint="run 'medref index --rebuild'")
+        return unpack(row[0])
+
+    def all(self) -> Iterator[Monograph]:
+        for (data,) in self.conn.execute(
+            "SELECT data FROM docs WHERE active ORDER BY id"
+        ):
+            yield unpack(data)
+
+    def summaries(self) -> list[dict[str, Any]]:
+        out = []
+        for mono_id, title, summary, path in self.conn.execute(
+            "SELECT id, title, summary, path FROM docs WHERE active ORDER BY id"
+        ):
+            aliases, keys = json.loads(summary)
+            out.append({"id": mono_id, "title": title, "aliases": aliases, "sections": keys,
+                        "source": path})
+        return out
+
+    def completions(self, prefix: str, limit: int = 200) -> list[str]:
+        """Ids and aliases starting with prefix, for shell completion."""
+        low = prefix.lower()
+        rows = self.conn.execute(
+            "SELECT id FROM docs WHERE active AND id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (low, low + "\U0010ffff", limit),
+        ).fetchall()
+        out = [r[0] for r in rows]
+        for (summary,) in self.conn.execute("SELECT summary FROM docs WHERE active"):
+            for alias in json.loads(summary)[0]:
+                if alias.lower().startswith(low) and alias not in out:
+                    out.append(alias)
+        return out[:limit]
+
+    def problems(self) -> list[tuple[str, list[Any]]]:
+        return [
+            (path, json.loads(p))
+            for path, p in self.conn.execute(
+                "SELECT path, problems FROM docs WHERE problems != '[]' ORDER BY path"
+            )
+        ]
+
+    def info(self) -> dict[str, Any]:
+        meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        count = self.conn.execute("SELECT count(*) FROM docs WHERE active").fetchone()[0]
+        files = self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+        unreadable = self.conn.execute(
+            "SELECT count(*) FROM docs WHERE data IS NULL").fetchone()[0]
+        overridden = [
+            {"id": i, "source": p}
+            for i, p in self.conn.execute(
+                "SELECT id, path FROM docs WHERE NOT active AND data IS NOT NULL ORDER BY id")
+        ]
+        renamed = [
+            {"id": i, "source": p}
+            for i, p, rel in self.conn.execute("SELECT id, path, rel FROM docs WHERE active")
+            if i != _stem_slug(rel)
+        ]
+        per_corpus = dict(
+            self.conn.execute("SELECT corpus, count(*) FROM docs WHERE active GROUP BY corpus")
+        )
+        return {
+            "path": str(self.path) if self.path else ":memory:",
+            "monographs": count,
+            "files": files,
+            "unreadable": unreadable,
+            "built": meta.get("built"),
+            "updated": meta.get("updated"),
+            "medref_version": meta.get("version"),
+            "schema": SCHEMA_VERSION,
+            "corpora": [
+                {"path": str(c.path), "origin": c.origin, "monographs": per_corpus.get(i, 0)}
+                for i, c in enumerate(self.corpora)
+            ],
+            "overridden": overridden,
+            "renamed": renamed,
+        }
+
+
+def _stem_slug(rel: str) -> str:
+    from medref.corpus import stem_id
+
+    return stem_id(rel)
+
+
+def _shown(name: str) -> str:
+    """A user-typed name, shortened and made safe for a one-line message."""
+    short = name if len(name) <= 60 else name[:57] + "..."
+    return repr(short)
+
+
+# ---------------------------------------------------------------------------------------
+# Opening, checking freshness, building
+
+
+def _digest(corpora: list[Corpus], entries: list[FileEntry]) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    for c in corpora:
+        h.update(f"{c.path}\0{c.origin}\n".encode())
+    for e in entries:
+        h.update(f"{e.path}\0{e.stamp}\n".encode(errors="surrogateescape"))
+    return h.hexdigest()
+
+
+def index_path(corpora: list[Corpus]) -> Path:
+    key = hashlib.blake2b(
+        "\n".join(str(c.path) for c in corpora).encode(errors="surrogateescape"), digest_size=6
+    ).hexdigest()
+    return cache_dir() / f"index-{key}.sqlite"
+
+
+def _connect(path: Path | str) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    return conn
+
+
+def _valid(conn: sqlite3.Connection, path: Path) -> bool:
+    """Is this an index of our schema and version, whole (not truncated)?"""
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            return False
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        if path.stat().st_size < page_size * pages:
+            return False
+        row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return bool(row and row[0] == __version__)
+    except (sqlite3.Error, OSError):
+        return False
+
+
+def _create(conn: sqlite3.Connection) -> None:
+    try:
+        conn.executescript(SCHEMA)
+    except sqlite3.OperationalError as exc:
+        if "fts5" in str(exc).lower():
+            raise EnvironmentProblem(
+                "this Python's SQLite has no FTS5 full-text search",
+                hint="install a Python built with SQLite 3.9 or newer with FTS5 enabled",
+            ) from exc
+        raise
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def _labels(corpora: list[Corpus]) -> list[str]:
+    return [c.origin for c in corpora]
+
+
+def _sync(conn: sqlite3.Connection, corpora: list[Corpus], entries: list[FileEntry],
+          digest: str, progress: Progress | None, warn: Warn, full: bool) -> BuildReport:
+    """Bring the index in `conn` up to date with `entries`, in one transaction."""
+    start = time.perf_counter()
+    report = BuildReport(full=full)
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        row = conn.execute("SELECT value FROM meta WHERE key='digest'").fetchone()
+        if row and row[0] == digest:  # another process caught it up while we waited
+            conn.execute("COMMIT")
+            return report
+        old = {
+            path: (doc, stamp, corpus, mono_id, active, data is not None)
+            for doc, path, stamp, corpus, mono_id, active, data in conn.execute(
+                "SELECT doc, path, stamp, corpus, id, active, data IS NOT NULL FROM docs"
+            )
+        }
+        assigned = assign_ids(entries)
+        labels = _labels(corpora)
+        writer = _Writer(conn)
+        current = {a.entry.path for a in assigned}
+        for path, (doc, *_rest) in old.items():
+            if path not in current:
+                writer.remove(doc)
+                conn.execute("DELETE FROM docs WHERE doc=?", (doc,))
+                report.removed += 1
+        todo: list[tuple[Assigned, str]] = []
+        for a in assigned:
+            before = old.get(a.entry.path)
+            if before is None or before[1] != a.entry.stamp:
+                todo.append((a, labels[a.entry.corpus]))
+            elif (before[2], before[3], bool(before[4])) != (
+                a.entry.corpus, a.id, a.active and before[5]
+            ):
+                # Same file, new id or precedence: re-file the parsed data we already have.
+                doc = before[0]
+                data = conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()[0]
+                writer.remove(doc)
+                mono = unpack(data) if data is not None else None
+                if mono is not None and mono.id != a.id:
+                    from dataclasses import replace
+
+                    mono = replace(mono, id=a.id)
+                    data = None
+                writer.put(a, mono, None if mono else "unreadable", data, doc)
+        for parsed in _parse_all(todo, progress):
+            a = parsed.assigned
+            before = old.get(a.entry.path)
+            if before is not None:
+                writer.remove(before[0])
+            if parsed.error:
+                warn(f"{a.entry.path}: {parsed.error}; skipped")
+            writer.put(a, parsed.mono, parsed.error, None, before[0] if before else None)
+            report.parsed += 1
+        writer.flush_words()
+        now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        meta = {"digest": digest, "version": __version__, "updated": now}
+        if full:
+            meta["built"] = now
+        conn.executemany(
+            "INSERT INTO meta(key, value) VALUES (?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+            list(meta.items()),
+        )
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _build_file(path: Path, corpora: list[Corpus], entries: list[FileEntry], digest: str,
+                progress: Progress | None, warn: Warn) -> BuildReport:
+    """Build a whole new index beside `path`, then swap it in atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        conn = _connect(tmp)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
+            conn.execute("PRAGMA synchronous = OFF")
+            _create(conn)
+            report = _sync(conn, corpora, entries, digest, progress, warn, full=True)
+            conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            conn.close()
+        # The file must be on disk before it replaces the old index.
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return report
+
+
+def _memory(corpora: list[Corpus], entries: list[FileEntry], digest: str,
+            progress: Progress | None, warn: Warn) -> Index:
+    conn = _connect(":memory:")
+    _create(conn)
+    report = _sync(conn, corpora, entries, digest, progress, warn, full=True)
+    return Index(conn, None, corpora, report)
+
+
+def open_index(corpora: list[Corpus], *, rebuild: bool = False,
+               progress: Progress | None = None, warn: Warn = lambda _m: None) -> Index:
+    """Open the index for these corpora, refreshing or rebuilding it as needed."""
+    entries, scan_warnings = scan(corpora)
+    for w in scan_warnings:
+        warn(w)
+    digest = _digest(corpora, entries)
+    path = index_path(corpora)
+    try:
+        if not rebuild and path.is_file():
+            conn = _connect(path)
+            if _valid(conn, path):
+                row = conn.execute("SELECT value FROM meta WHERE key='digest'").fetchone()
+                if row and row[0] == digest:
+                    return Index(conn, path, corpora, BuildReport())
+                try:
+                    report = _sync(conn, corpora, entries, digest, progress, warn, full=False)
+                    return Index(conn, path, corpora, report)
+                except sqlite3.DatabaseError:
+                    pass  # damaged in a way the quick check missed: rebuild below
+            conn.close()
+        report = _build_file(path, corpora, entries, digest, progress, warn)
+        return Index(_connect(path), path, corpora, report)
+    except EnvironmentProblem:
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        warn(f"cannot use the index cache at {path} ({reason}); using a temporary in-memory index")
+        return _memory(corpora, entries, digest, progress, warn)
+
+
+def with_index(corpora: list[Corpus], action: Callable[[Index], Any], *,
+               progress: Progress | None = None, warn: Warn = lambda _m: None) -> Any:
+    """Run action on a fresh index; if the cache turns out damaged, rebuild once and retry."""
+    index = open_index(corpora, progress=progress, warn=warn)
+    try:
+        return action(index)
+    except sqlite3.DatabaseError as exc:
+        index.conn.close()
+        warn(f"the index cache was damaged ({exc}); rebuilding it")
+        index = open_index(corpora, rebuild=True, progress=progress, warn=warn)
+        return action(index)
+
+
+def words_like(conn: sqlite3.Connection, word: str, budget: int) -> Iterable[tuple[str, int]]:
+    """Vocabulary words whose length is within budget of word's, with document counts."""
+    return conn.execute(
+        "SELECT word, df FROM words WHERE length(word) BETWEEN ? AND ?",
+        (len(word) - budget, len(word) + budget),
+    ).fetchall()
+
+
+def quick_completions(corpora: list[Corpus], prefix: str) -> list[str]:
+    """Completions from the existing index as it is, without a freshness scan."""
+    path = index_path(corpora)
+    if path.is_file():
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            if _valid(conn, path):
+                return Index(conn, path, corpora, BuildReport()).completions(prefix)
+        finally:
+            conn.close()
+    return open_index(corpora).completions(prefix)

@@ -1,0 +1,226 @@
+"""Frozen data types and the only place that defines medref's JSON shapes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+# Inline style flags carried by each text span; the renderer decides what they look like.
+BOLD = 1
+ITALIC = 2
+CODE = 4
+STRIKE = 8
+LINK = 16
+
+Span = tuple[str, int]
+
+CANONICAL_KEYS: tuple[str, ...] = (
+    "generic-name",
+    "usage",
+    "dosage",
+    "side-effects",
+    "how-it-works",
+    "precautions",
+    "faqs",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """One rendered line-level piece of a section: a paragraph, list item, sub-heading, ..."""
+
+    kind: str  # "p", "li", "h", "code", "hr", "quote"
+    spans: tuple[Span, ...] = ()
+    depth: int = 0  # list nesting depth
+    marker: str = ""  # "•", "1." or "" for a continuation paragraph of a list item
+
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.spans)
+
+    def to_list(self) -> list[Any]:
+        return [self.kind, self.depth, self.marker, [list(s) for s in self.spans]]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> Block:
+        kind, depth, marker, spans = data
+        return cls(kind, tuple((str(t), int(f)) for t, f in spans), int(depth), str(marker))
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    key: str
+    heading: str
+    markdown: str
+    text: str
+    line: int = 1  # 1-based line of the section's first line in its file
+    ingredient: str | None = None
+    blocks: tuple[Block, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """Heading as shown to people, naming the ingredient where there is one."""
+        return f"{self.heading} ({self.ingredient})" if self.ingredient else self.heading
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "heading": self.heading,
+            "ingredient": self.ingredient,
+            "markdown": self.markdown,
+            "text": self.text,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Faq:
+    question: str
+    answer: str
+    ingredient: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"question": self.question, "answer": self.answer}
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """Something wrong with a monograph file, found while reading or parsing it."""
+
+    code: str
+    message: str
+    line: int = 1
+    level: str = "warning"  # "warning" or "error"
+
+
+@dataclass(frozen=True, slots=True)
+class Monograph:
+    id: str
+    title: str
+    sections: tuple[Section, ...] = ()
+    faqs: tuple[Faq, ...] = ()
+    aliases: tuple[str, ...] = ()
+    drug_class: str | None = None
+    tags: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    reviewed: str | None = None
+    source: str = ""  # path of the file it came from
+    corpus: str = ""  # label of the corpus the file belongs to
+    front_matter_keys: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = field(default=(), compare=False)
+
+    def section_keys(self) -> list[str]:
+        """Keys of the sections present, in document order, without repeats."""
+        return list(dict.fromkeys(s.key for s in self.sections))
+
+    def to_dict(self, sections: tuple[Section, ...] | None = None) -> dict[str, Any]:
+        """The `show --json` shape; `sections` limits which sections are included."""
+        chosen = self.sections if sections is None else sections
+        keys = {s.key for s in chosen}
+        faqs = self.faqs if sections is None or "faqs" in keys else ()
+        return {
+            "id": self.id,
+            "title": self.title,
+            "aliases": list(self.aliases),
+            "class": self.drug_class,
+            "tags": list(self.tags),
+            "sources": list(self.sources),
+            "reviewed": self.reviewed,
+            "source": self.source,
+            "sections": [s.to_dict() for s in chosen],
+            "faqs": [f.to_dict() for f in faqs],
+        }
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The `list --json` shape."""
+        return {
+            "id": self.id,
+            "title": self.title,
+            "aliases": list(self.aliases),
+            "sections": self.section_keys(),
+            "source": self.source,
+        }
+
+    def faq_dict(self, faqs: tuple[Faq, ...] | None = None) -> dict[str, Any]:
+        """The `faq --json` shape."""
+        chosen = self.faqs if faqs is None else faqs
+        return {"id": self.id, "title": self.title, "faqs": [f.to_dict() for f in chosen]}
+
+    # Compact form stored in the index cache; includes what to_dict leaves out.
+    def to_cache(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "aliases": list(self.aliases),
+            "class": self.drug_class,
+            "tags": list(self.tags),
+            "sources": list(self.sources),
+            "reviewed": self.reviewed,
+            "source": self.source,
+            "corpus": self.corpus,
+            "fm": list(self.front_matter_keys),
+            "sections": [
+                [s.key, s.heading, s.markdown, s.text, s.line, s.ingredient,
+                 [b.to_list() for b in s.blocks]]
+                for s in self.sections
+            ],
+            "faqs": [[f.question, f.answer, f.ingredient] for f in self.faqs],
+            "problems": [[p.code, p.message, p.line, p.level] for p in self.problems],
+        }
+
+    @classmethod
+    def from_cache(cls, d: dict[str, Any]) -> Monograph:
+        return cls(
+            id=d["id"],
+            title=d["title"],
+            aliases=tuple(d["aliases"]),
+            drug_class=d["class"],
+            tags=tuple(d["tags"]),
+            sources=tuple(d["sources"]),
+            reviewed=d["reviewed"],
+            source=d["source"],
+            corpus=d["corpus"],
+            front_matter_keys=tuple(d["fm"]),
+            sections=tuple(
+                Section(k, h, md, tx, ln, ing, tuple(Block.from_list(b) for b in blocks))
+                for k, h, md, tx, ln, ing, blocks in d["sections"]
+            ),
+            faqs=tuple(Faq(q, a, ing) for q, a, ing in d["faqs"]),
+            problems=tuple(Problem(c, m, ln, lv) for c, m, ln, lv in d["problems"]),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One search result: a section of a monograph that matched."""
+
+    id: str
+    title: str
+    section: str
+    heading: str
+    snippet: str  # plain text; matched words wrapped in MARK_OPEN / MARK_CLOSE
+    score: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "section": self.section,
+            "heading": self.heading,
+            "snippet": self.snippet,
+            "score": self.score,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResult:
+    query: str
+    corrected_query: str | None
+    total: int
+    hits: tuple[Hit, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "corrected_query": self.corrected_query,
+            "total": self.total,
+            "results": [h.to_dict() for h in self.hits],
+        }

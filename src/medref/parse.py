@@ -1,0 +1,712 @@
+"""Monograph text to `Monograph`: front matter, labelled sections and FAQ pairs.
+
+The body is read with markdown-it-py tokens. The parser labels what each piece is (a
+section, a list item, bold text) and never decides how it looks; that is render.py's job.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from medref.models import (
+    BOLD,
+    CODE,
+    ITALIC,
+    LINK,
+    STRIKE,
+    Block,
+    Faq,
+    Monograph,
+    Problem,
+    Section,
+    Span,
+)
+from medref.names import fold, slugify
+
+# Document labels (headings or bold lead-ins) that name a canonical section.
+SECTION_LABELS: dict[str, str] = {
+    "generic name": "generic-name",
+    "generic names": "generic-name",
+    "generic": "generic-name",
+    "usage": "usage",
+    "uses": "usage",
+    "use": "usage",
+    "indications": "usage",
+    "indication": "usage",
+    "indications and usage": "usage",
+    "what it is used for": "usage",
+    "used for": "usage",
+    "dosage": "dosage",
+    "dose": "dosage",
+    "doses": "dosage",
+    "dosing": "dosage",
+    "dosage and administration": "dosage",
+    "how to take": "dosage",
+    "side effects": "side-effects",
+    "side effect": "side-effects",
+    "adverse effects": "side-effects",
+    "adverse reactions": "side-effects",
+    "how it works": "how-it-works",
+    "how does it work": "how-it-works",
+    "mechanism": "how-it-works",
+    "mechanism of action": "how-it-works",
+    "precautions": "precautions",
+    "precaution": "precautions",
+    "warnings and precautions": "precautions",
+    "precautions and warnings": "precautions",
+    "faqs": "faqs",
+    "faq": "faqs",
+    "frequently asked questions": "faqs",
+    "questions and answers": "faqs",
+    "common questions": "faqs",
+}
+
+# Bold lead-ins that start an extra section of their own (keyed by their slug), but only
+# where the file is laid out with bold labels, or at its tail (a closing Disclaimer).
+EXTRA_LABELS = frozenset(
+    {
+        "disclaimer",
+        "note",
+        "notes",
+        "important note",
+        "important",
+        "contraindications",
+        "interactions",
+        "drug interactions",
+        "warnings",
+        "warning",
+        "storage",
+        "overdose",
+        "references",
+    }
+)
+
+KNOWN_FRONT_MATTER = frozenset({"title", "aliases", "class", "tags", "sources", "reviewed"})
+# Keys that Jekyll sites put in front matter; accepted and ignored.
+JEKYLL_KEYS = frozenset(
+    {
+        "layout",
+        "nav_exclude",
+        "nav_order",
+        "parent",
+        "grand_parent",
+        "has_children",
+        "permalink",
+        "search_exclude",
+        "description",
+        "date",
+        "last_modified_date",
+    }
+)
+
+_SPACE = re.compile(r"\s+")
+_INLINE_SPACE = re.compile(r"[ \t]+")
+_QA = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+?)\s+A\s*[:.)]\s*(?P<a>.*)$", re.S)
+_Q_ONLY = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+)$", re.S)
+_A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*")
+_TAG = re.compile(r"<[^>]*>")
+
+
+def label_key(text: str) -> str:
+    """Normalise a heading or label for lookup: folded words separated by single spaces."""
+    return " ".join(re.findall(r"[0-9a-z]+", fold(text)))
+
+
+def canonical_key(label: str) -> str | None:
+    return SECTION_LABELS.get(label_key(label))
+
+
+@lru_cache(maxsize=1)
+def _markdown() -> Any:
+    from markdown_it import MarkdownIt
+
+    md = MarkdownIt("commonmark", {"html": True})
+    md.enable("table")
+    md.enable("strikethrough")
+    return md
+
+
+# ---------------------------------------------------------------------------------------
+# Reading files
+
+
+def read_text(path: Path) -> tuple[str, list[Problem]]:
+    """Decode a monograph file. Raises OSError; binary files raise ValueError."""
+    data = path.read_bytes()
+    problems: list[Problem] = []
+    if b"\x00" in data[:8192]:
+        raise ValueError("binary file, not Markdown")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        text = data.decode("utf-8", errors="replace")
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem("not-utf8", "not valid UTF-8; undecodable bytes replaced", line))
+    return text, problems
+
+
+def parse_file(path: Path, *, mono_id: str | None = None, corpus: str = "") -> Monograph:
+    """Read and parse one file. Raises OSError or ValueError when it cannot be read at all."""
+    text, problems = read_text(path)
+    mono = parse(text, path=str(path), mono_id=mono_id, corpus=corpus)
+    if problems:
+        return _with_problems(mono, problems)
+    return mono
+
+
+def _with_problems(mono: Monograph, extra: list[Problem]) -> Monograph:
+    from dataclasses import replace
+
+    return replace(mono, problems=tuple(extra) + mono.problems)
+
+
+# ---------------------------------------------------------------------------------------
+# Front matter
+
+
+def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Problem]]:
+    """Return (front matter, index of the first body line, problems)."""
+    if not lines or lines[0].rstrip() != "---":
+        return {}, 0, []
+    for j in range(1, len(lines)):
+        if lines[j].rstrip() in ("---", "..."):
+            break
+    else:
+        return {}, 0, [Problem("front-matter-unclosed", "front matter has no closing '---'", 1)]
+    source = "\n".join(lines[1:j])
+    try:
+        data = yaml.load(source, Loader=_yaml_loader()) if source.strip() else {}
+    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 2 if mark is not None else 1
+        reason = getattr(exc, "problem", None) or type(exc).__name__
+        return {}, j + 1, [Problem("front-matter-yaml", f"invalid YAML front matter: {reason}", line)]
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        return {}, j + 1, [Problem("front-matter-yaml", "front matter is not a mapping", 1)]
+    return {str(k): v for k, v in data.items()}, j + 1, []
+
+
+@lru_cache(maxsize=1)
+def _yaml_loader() -> Any:
+    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, list | dict):
+        return None
+    return str(value).strip() or None
+
+
+def _as_list(value: Any) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    out = [t for t in (_as_text(v) for v in items) if t]
+    return tuple(dict.fromkeys(out))
+
+
+# ---------------------------------------------------------------------------------------
+# Inline spans and blocks
+
+
+def _inline_spans(token: Any) -> list[Span]:
+    spans: list[Span] = []
+    flags = 0
+    for child in token.children or ():
+        t = child.type
+        if t == "text":
+            spans.append((child.content, flags))
+        elif t == "code_inline":
+            spans.append((child.content, flags | CODE))
+        elif t == "softbreak":
+            spans.append((" ", flags))
+        elif t == "hardbreak":
+            spans.append(("\n", flags))
+        elif t == "strong_open":
+            flags |= BOLD
+        elif t == "strong_close":
+            flags &= ~BOLD
+        elif t == "em_open":
+            flags |= ITALIC
+        elif t == "em_close":
+            flags &= ~ITALIC
+        elif t == "s_open":
+            flags |= STRIKE
+        elif t == "s_close":
+            flags &= ~STRIKE
+        elif t == "link_open":
+            flags |= LINK
+        elif t == "link_close":
+            flags &= ~LINK
+        elif t == "image":
+            spans.append((child.content, flags))
+        elif t == "html_inline":
+            # Tags such as <sub> carry no text of their own; keep powers readable (10^3).
+            if child.content.lower().startswith("<sup"):
+                spans.append(("^", flags))
+        elif child.content:
+            spans.append((child.content, flags))
+    return _merge(spans)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    out: list[Span] = []
+    for text, flags in spans:
+        if not text:
+            continue
+        if out and out[-1][1] == flags:
+            out[-1] = (out[-1][0] + text, flags)
+        else:
+            out.append((text, flags))
+    return out
+
+
+def _strip_leading(spans: list[Span]) -> list[Span]:
+    while spans and not spans[0][0].strip():
+        spans = spans[1:]
+    if spans:
+        spans = [(spans[0][0].lstrip(), spans[0][1]), *spans[1:]]
+    return spans
+
+
+def _bold_label(spans: list[Span]) -> tuple[str, list[Span]] | None:
+    """Split a leading `**Label:**` off spans: (label, the rest), or None."""
+    spans = _strip_leading(spans)
+    if not spans or not spans[0][1] & BOLD:
+        return None
+    bold = spans[0][0]
+    rest = spans[1:]
+    if ":" in bold:
+        label, _, after = bold.partition(":")
+        if after.strip():
+            rest = [(after, spans[0][1]), *rest]
+    elif rest and rest[0][0].lstrip().startswith(":"):
+        label = bold
+        rest = [(rest[0][0].lstrip()[1:], rest[0][1]), *rest[1:]]
+    else:
+        return None
+    if not label.strip():
+        return None
+    return label.strip(), _strip_leading(rest)
+
+
+def _table_rows(tokens: list[Any], i: int, end: int) -> list[Block]:
+    rows: list[Block] = []
+    cells: list[str] = []
+    header = False
+    while i < end:
+        t = tokens[i]
+        if t.type == "thead_open":
+            header = True
+        elif t.type == "tbody_open":
+            header = False
+        elif t.type == "inline":
+            cells.append("".join(s for s, _ in _inline_spans(t)))
+        elif t.type == "tr_close":
+            rows.append(Block("p", ((" | ".join(cells), BOLD if header else 0),)))
+            cells = []
+        i += 1
+    return rows
+
+
+def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
+    """Turn the tokens in [start, end) into flat blocks; nesting becomes depth and markers."""
+    out: list[Block] = []
+    lists: list[list[Any]] = []  # [kind, next number]
+    pending_marker = ""
+    quote = 0
+    i = start
+    while i < end:
+        t = tokens[i]
+        kind = t.type
+        if kind == "bullet_list_open":
+            lists.append(["ul", 0])
+        elif kind == "ordered_list_open":
+            lists.append(["ol", int(t.attrs.get("start", 1) or 1)])
+        elif kind in ("bullet_list_close", "ordered_list_close"):
+            if lists:
+                lists.pop()
+        elif kind == "list_item_open":
+            if lists and lists[-1][0] == "ol":
+                pending_marker = f"{lists[-1][1]}."
+                lists[-1][1] += 1
+            else:
+                pending_marker = "•"
+        elif kind == "list_item_close":
+            pending_marker = ""
+        elif kind == "blockquote_open":
+            quote += 1
+        elif kind == "blockquote_close":
+            quote = max(0, quote - 1)
+        elif kind == "inline" and i > start and tokens[i - 1].type == "paragraph_open":
+            spans = tuple(_inline_spans(t))
+            if lists:
+                out.append(Block("li", spans, len(lists) - 1, pending_marker))
+                pending_marker = ""
+            else:
+                out.append(Block("quote" if quote else "p", spans))
+        elif kind == "inline" and i > start and tokens[i - 1].type == "heading_open":
+            level = int(tokens[i - 1].tag[1:])
+            out.append(Block("h", tuple(_inline_spans(t)), level))
+        elif kind in ("fence", "code_block"):
+            out.append(Block("code", ((t.content.rstrip("\n"), CODE),), len(lists)))
+        elif kind == "hr":
+            out.append(Block("hr"))
+        elif kind == "html_block":
+            text = _TAG.sub("", t.content).strip()
+            if text:
+                out.append(Block("p", ((text, 0),)))
+        elif kind == "table_open":
+            close = i
+            while close < end and tokens[close].type != "table_close":
+                close += 1
+            out.extend(_table_rows(tokens, i, close))
+            i = close
+        i += 1
+    return out
+
+
+def blocks_text(blocks: list[Block] | tuple[Block, ...]) -> str:
+    """Plain text of blocks: no Markdown markup, list items as bullets."""
+    parts: list[str] = []
+    prev = ""
+    for b in blocks:
+        if b.kind == "hr":
+            continue
+        text = b.plain().strip()
+        if not text:
+            continue
+        if b.kind != "code":
+            text = _INLINE_SPACE.sub(" ", text)
+        if b.kind == "li":
+            prefix = "  " * b.depth + (f"{b.marker} " if b.marker else "  ")
+            text = prefix + text
+        sep = "\n" if prev == "li" and b.kind == "li" else "\n\n"
+        parts.append((sep if parts else "") + text)
+        prev = b.kind
+    return "".join(parts)
+
+
+# ---------------------------------------------------------------------------------------
+# Sections
+
+
+@dataclass(slots=True)
+class _Top:
+    """A top-level block: token range, source line range, and what it could start."""
+
+    start: int
+    end: int
+    line: int
+    end_line: int
+    heading_level: int  # 0 when not a heading
+    text: str  # heading text, or "" for other blocks
+    label: str | None  # bold lead-in label of a paragraph
+    canonical: str | None  # canonical key of the heading label or bold lead-in
+
+
+@dataclass(slots=True)
+class _Start:
+    top: int  # index into tops
+    line: int
+    key: str
+    heading: str
+    level: int  # heading level; 7 for bold labels and implicit sections
+    ingredient: str | None
+    by_label: bool = False
+    value: str | None = None
+    skip_first: bool = True  # the first top block is the heading itself
+    implicit: bool = False  # preamble/overview: emitted only when it has content
+
+
+def _split_heading(text: str) -> tuple[str, str | None]:
+    """'Generic Name: Colostrum' -> ('Generic Name', 'Colostrum'); 'Usage:' -> ('Usage', None)."""
+    text = text.strip()
+    if ":" in text:
+        label, _, value = text.partition(":")
+        if canonical_key(label) or label_key(label) in EXTRA_LABELS or not value.strip():
+            return label.strip(), value.strip() or None
+    return text, None
+
+
+def _tops(tokens: list[Any]) -> list[_Top]:
+    tops: list[_Top] = []
+    i = 0
+    n = len(tokens)
+    while i < n:
+        t = tokens[i]
+        j = i
+        if t.nesting == 1:
+            depth = 0
+            while j < n:
+                depth += tokens[j].nesting
+                if depth == 0:
+                    break
+                j += 1
+        line, end_line = t.map if t.map else (tops[-1].end_line if tops else 0, 0)
+        level = 0
+        text = ""
+        label = None
+        canon = None
+        if t.type == "heading_open" and i + 1 < n:
+            level = int(t.tag[1:])
+            text = "".join(s for s, _ in _inline_spans(tokens[i + 1])).strip()
+            canon = canonical_key(_split_heading(text)[0])
+        elif t.type == "paragraph_open" and i + 1 < n:
+            found = _bold_label(_inline_spans(tokens[i + 1]))
+            if found:
+                label = found[0]
+                canon = canonical_key(label)
+        tops.append(_Top(i, j + 1, line, end_line or line, level, text, label, canon))
+        i = j + 1
+    return tops
+
+
+def _group_flags(tops: list[_Top]) -> list[bool]:
+    """For each heading: does a canonical label follow before the next heading at its level?"""
+    flags = [False] * len(tops)
+    # next_canon[L]: is there a canonical label after this point, before a heading <= L?
+    seen = [False] * 8
+    for k in range(len(tops) - 1, -1, -1):
+        top = tops[k]
+        if top.heading_level:
+            lvl = top.heading_level
+            flags[k] = seen[lvl]
+            for level in range(lvl, 8):
+                seen[level] = False
+        if top.canonical:
+            for level in range(1, (top.heading_level or 8)):
+                seen[level] = True
+    return flags
+
+
+def _find_starts(tops: list[_Top], title_seen: bool) -> tuple[list[_Start], str | None]:
+    """Decide where sections begin. Returns (starts, text of the H1 used as title)."""
+    starts: list[_Start] = [_Start(0, 0, "overview", "Overview", 7, None, implicit=True,
+                                   skip_first=False)]
+    h1_title: str | None = None
+    group: tuple[str, int] | None = None
+    groups = _group_flags(tops)
+    last_heading = max((k for k, t in enumerate(tops) if t.heading_level), default=-1)
+    for k, top in enumerate(tops):
+        cur = starts[-1]
+        if top.heading_level:
+            level = top.heading_level
+            label, value = _split_heading(top.text)
+            if group and level <= group[1]:
+                group = None
+            if (level == 1 and not title_seen and h1_title is None and not top.canonical
+                    and cur.implicit):
+                h1_title = top.text
+                starts.append(_Start(k, top.line, "overview", "Overview", 7, None,
+                                     implicit=True, skip_first=True))
+                continue
+            ingredient = group[0] if group else None
+            if top.canonical:
+                starts.append(_Start(k, top.line, top.canonical, label, level, ingredient,
+                                     value=value))
+            elif cur.key == "faqs" and top.text.endswith("?") and not cur.implicit:
+                continue  # one heading per question stays inside the FAQs
+            elif groups[k] and top.text:
+                group = (top.text, level)
+                starts.append(_Start(k, top.line, "overview", top.text, level, top.text,
+                                     implicit=True))
+            elif not cur.implicit and cur.level < level:
+                continue  # a sub-heading inside the current section
+            else:
+                key = slugify(label) or "section"
+                starts.append(_Start(k, top.line, key, label or top.text, level, ingredient,
+                                     value=value))
+        elif top.label:
+            lk = label_key(top.label)
+            ingredient = group[0] if group else None
+            if top.canonical:
+                starts.append(_Start(k, top.line, top.canonical, top.label, 7, ingredient,
+                                     by_label=True, skip_first=False))
+            elif lk in EXTRA_LABELS and (cur.implicit or cur.by_label or k > last_heading):
+                starts.append(_Start(k, top.line, slugify(top.label), top.label, 7, ingredient,
+                                     by_label=True, skip_first=False))
+    return starts, h1_title
+
+
+def _has_content(lines: list[str], start: int, end: int) -> bool:
+    return any(line.strip() for line in lines[start:end])
+
+
+def _sections(tokens: list[Any], tops: list[_Top], starts: list[_Start], lines: list[str],
+              line_offset: int) -> list[Section]:
+    sections: list[Section] = []
+    carry_line: int | None = None  # an empty group heading's line joins the next section
+    for n, st in enumerate(starts):
+        nxt = starts[n + 1] if n + 1 < len(starts) else None
+        end_line = nxt.line if nxt else len(lines)
+        first_top = st.top + (1 if st.skip_first else 0)
+        last_top = nxt.top if nxt else len(tops)
+        begin = st.line
+        if st.implicit:
+            body_start = tops[st.top].end_line if st.skip_first and tops else st.line
+            if st.ingredient is None and not _has_content(lines, body_start, end_line):
+                continue
+            if st.ingredient is not None and not _has_content(
+                lines, tops[st.top].end_line, end_line
+            ):
+                carry_line = st.line if carry_line is None else carry_line
+                continue
+            begin = body_start if st.ingredient is None else st.line
+        if carry_line is not None:
+            begin, carry_line = carry_line, None
+        if first_top < last_top:
+            blocks = _blocks(tokens, tops[first_top].start, tops[last_top - 1].end)
+        else:
+            blocks = []
+        if st.by_label and blocks:
+            found = _bold_label(list(blocks[0].spans))
+            rest = found[1] if found else list(blocks[0].spans)
+            blocks[0] = Block(blocks[0].kind, tuple(rest), blocks[0].depth, blocks[0].marker)
+        if st.value:
+            blocks.insert(0, Block("p", ((st.value, 0),)))
+        markdown = "\n".join(lines[begin:end_line]).strip("\n")
+        sections.append(
+            Section(
+                key=st.key,
+                heading=st.heading,
+                markdown=markdown,
+                text=blocks_text(blocks),
+                line=begin + 1 + line_offset,
+                ingredient=st.ingredient,
+                blocks=tuple(blocks),
+            )
+        )
+    return _ingredients_from_generic_names(sections)
+
+
+def _ingredients_from_generic_names(sections: list[Section]) -> list[Section]:
+    """In files that repeat the section set without ingredient headings, tag each repeat."""
+    from dataclasses import replace
+
+    keys = [s.key for s in sections if s.ingredient is None and s.key != "overview"]
+    generic = [s for s in sections if s.key == "generic-name" and s.ingredient is None]
+    if len(generic) < 2 or len(keys) == len(set(keys)):
+        return sections
+    out: list[Section] = []
+    current: str | None = None
+    for s in sections:
+        if s.key == "generic-name" and s.ingredient is None:
+            current = s.text.split("\n", 1)[0].strip() or None
+        out.append(replace(s, ingredient=current) if s.ingredient is None else s)
+    return out
+
+
+# ---------------------------------------------------------------------------------------
+# FAQs
+
+
+def _clean(text: str) -> str:
+    return _SPACE.sub(" ", text).strip()
+
+
+def _split_qa(block: Block) -> tuple[str, str] | None:
+    """A question block's (question, answer-so-far), or None if it asks nothing."""
+    spans = _strip_leading(list(block.spans))
+    if not spans:
+        return None
+    if spans[0][1] & BOLD:
+        bold = _clean(spans[0][0])
+        rest = _clean("".join(s for s, _ in spans[1:]))
+        m = _Q_ONLY.match(bold)
+        if m and "?" in bold:
+            return m["q"].strip(), _A_PREFIX.sub("", rest)
+        if bold.endswith("?") and not re.fullmatch(r"Q\s*[:.)]?", bold):
+            return bold, _A_PREFIX.sub("", rest)
+    text = _clean("".join(s for s, _ in spans))
+    m = _QA.match(text)
+    if m:
+        return m["q"].strip(), m["a"].strip()
+    m = _Q_ONLY.match(text)
+    if m:
+        return m["q"].strip(), ""
+    if block.kind in ("li", "h") and text.endswith("?") and (block.marker or block.kind == "h"):
+        return text, ""
+    return None
+
+
+def extract_faqs(sections: list[Section] | tuple[Section, ...]) -> list[Faq]:
+    faqs: list[Faq] = []
+    for section in sections:
+        if section.key != "faqs":
+            continue
+        question: str | None = None
+        answer: list[str] = []
+
+        def flush() -> None:
+            if question:
+                faqs.append(Faq(question, _clean(" ".join(answer)), section.ingredient))
+
+        for block in section.blocks:
+            if block.kind in ("hr", "code") and question is None:
+                continue
+            qa = _split_qa(block) if block.kind in ("li", "p", "h", "quote") else None
+            if qa and (block.kind != "li" or block.marker):
+                flush()
+                question, first = qa
+                answer = [first] if first else []
+            elif question is not None:
+                text = _clean(block.plain())
+                if text:
+                    answer.append(_A_PREFIX.sub("", text))
+        flush()
+    return faqs
+
+
+# ---------------------------------------------------------------------------------------
+# The whole file
+
+
+def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str = "") -> Monograph:
+    """Parse monograph text. Never raises on any input text."""
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    fm, body_start, problems = _split_front_matter(lines)
+    body_lines = lines[body_start:]
+    tokens = _markdown().parse("\n".join(body_lines))
+    tops = _tops(tokens)
+    fm_title = _as_text(fm.get("title"))
+    starts, h1 = _find_starts(tops, title_seen=False)
+    sections = _sections(tokens, tops, starts, body_lines, body_start)
+    stem = Path(path).stem if path else ""
+    title = fm_title or h1 or stem or "Untitled"
+    if not fm_title:
+        problems.append(Problem("missing-title", "front matter has no 'title'", 1,
+                                "error" if not (h1 or stem) else "warning"))
+    if not text.strip():
+        problems.append(Problem("empty", "file is empty", 1))
+    return Monograph(
+        id=mono_id or slugify(stem or title) or "monograph",
+        title=_clean(title),
+        sections=tuple(sections),
+        faqs=tuple(extract_faqs(sections)),
+        aliases=_as_list(fm.get("aliases")),
+        drug_class=_as_text(fm.get("class")),
+        tags=_as_list(fm.get("tags")),
+        sources=_as_list(fm.get("sources")),
+        reviewed=_as_text(fm.get("reviewed")),
+        source=path,
+        corpus=corpus,
+        front_matter_keys=tuple(fm),
+        problems=tuple(problems),
+    )

@@ -1,0 +1,210 @@
+"""Models to Rich renderables. The only module that decides how things look.
+
+Styles use the terminal's own foreground plus bold, italic, underline and standard named
+colours, so pages stay readable on light and dark themes. All monograph text passes
+through `safe()` so nothing in a file can steer the terminal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import re
+
+from rich.console import Group, RenderableType
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
+
+from medref.models import BOLD, CODE, ITALIC, LINK, STRIKE, Block, Faq, Monograph, Section
+from medref.sanitize import safe, safe_line
+from medref.search import split_marks
+
+_SPACES = re.compile(r"[ \t]+")
+
+FOOTER = "For information only; not medical advice. Ask a doctor or pharmacist about your own care."
+
+STYLE_TITLE = "bold"
+STYLE_META = "dim"
+STYLE_HEADING = "bold cyan"
+STYLE_SUBHEADING = "bold"
+STYLE_QUESTION = "bold"
+STYLE_MATCH = "bold underline"
+STYLE_FOOTER = "dim italic"
+STYLE_ID = "cyan"
+
+
+def _span_style(flags: int) -> str:
+    parts = []
+    if flags & BOLD:
+        parts.append("bold")
+    if flags & ITALIC:
+        parts.append("italic")
+    if flags & CODE:
+        parts.append("cyan")
+    if flags & STRIKE:
+        parts.append("strike")
+    if flags & LINK:
+        parts.append("underline")
+    return " ".join(parts)
+
+
+def spans_text(spans: Iterable[tuple[str, int]]) -> Text:
+    text = Text()
+    for chunk, flags in spans:
+        text.append(safe(" ".join(chunk.split(" ")) if flags & CODE else _squash(chunk)),
+                    _span_style(flags) or None)
+    return text
+
+
+def _squash(chunk: str) -> str:
+    # Collapse runs of spaces from the source; keep hard line breaks.
+    return _SPACES.sub(" ", chunk)
+
+
+def _list_rows(items: list[Block]) -> Table:
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_column(overflow="fold")
+    for b in items:
+        grid.add_row(Text("  " * b.depth + (b.marker or " ")), spans_text(b.spans))
+    return grid
+
+
+def blocks(items: Sequence[Block]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    run: list[Block] = []
+
+    def flush() -> None:
+        if run:
+            out.append(_list_rows(run))
+            run.clear()
+
+    for b in items:
+        if b.kind == "li":
+            run.append(b)
+            continue
+        flush()
+        if b.kind == "p":
+            out.append(spans_text(b.spans))
+        elif b.kind == "quote":
+            out.append(Padding(spans_text(b.spans), (0, 0, 0, 2), expand=False))
+        elif b.kind == "h":
+            out.append(Text(safe(b.plain().strip()), style=STYLE_SUBHEADING))
+        elif b.kind == "code":
+            out.append(Padding(Text(safe(b.plain()), style="cyan"), (0, 0, 0, 4), expand=False))
+        elif b.kind == "hr":
+            out.append(Text("─" * 8, style=STYLE_META))
+    flush()
+    spaced: list[RenderableType] = []
+    for r in out:
+        if spaced:
+            spaced.append(Text())
+        spaced.append(r)
+    return spaced
+
+
+def title_block(mono: Monograph) -> list[RenderableType]:
+    head = Text(safe_line(mono.title), style=STYLE_TITLE)
+    head.append(f"  ({safe_line(mono.id)})", style=STYLE_META)
+    out: list[RenderableType] = [head]
+    meta = []
+    if mono.drug_class:
+        meta.append(safe_line(mono.drug_class))
+    if mono.aliases:
+        meta.append("also: " + ", ".join(safe_line(a) for a in mono.aliases))
+    if meta:
+        out.append(Text(" · ".join(meta), style=STYLE_META))
+    return out
+
+
+def footer() -> Text:
+    return Text(FOOTER, style=STYLE_FOOTER)
+
+
+def section(sec: Section) -> list[RenderableType]:
+    body = blocks(sec.blocks) or [Text("(empty)", style=STYLE_META)]
+    return [Text(safe_line(sec.label), style=STYLE_HEADING), Padding(Group(*body), (0, 0, 0, 2), expand=False)]
+
+
+def monograph(mono: Monograph, sections: Sequence[Section]) -> Group:
+    parts: list[RenderableType] = title_block(mono)
+    for sec in sections:
+        parts.append(Text())
+        parts.extend(section(sec))
+    if not sections:
+        parts += [Text(), Text("This monograph has no text.", style=STYLE_META)]
+    parts += [Text(), footer()]
+    return Group(*parts)
+
+
+def faqs(mono: Monograph, items: Sequence[Faq], query: str | None = None) -> Group:
+    parts: list[RenderableType] = title_block(mono)
+    parts.append(Text())
+    if not items:
+        what = f" matching {safe_line(query)!r}" if query else ""
+        parts.append(Text(f"No questions{what}.", style=STYLE_META))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True, justify="right")
+    grid.add_column(overflow="fold")
+    for n, f in enumerate(items, 1):
+        q = Text(safe(f.question), style=STYLE_QUESTION)
+        if f.ingredient:
+            q.append(f"  ({safe_line(f.ingredient)})", style=STYLE_META)
+        grid.add_row(Text(f"{n}.", style=STYLE_QUESTION), q)
+        grid.add_row(Text(""), Text(safe(f.answer)))
+        if n < len(items):
+            grid.add_row(Text(""), Text(""))
+    if items:
+        parts.append(grid)
+    parts += [Text(), footer()]
+    return Group(*parts)
+
+
+def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
+    parts: list[RenderableType] = []
+    if result.corrected_query:
+        parts.append(Text(f"showing results for {safe_line(result.corrected_query)!r}",
+                          style="italic"))
+        parts.append(Text())
+    for note in notes:
+        parts.append(Text(note, style=STYLE_META))
+    for n, hit in enumerate(result.hits, 1):
+        head = Text(f"{n}. ", style=STYLE_META)
+        head.append(safe_line(hit.title), style=STYLE_TITLE)
+        head.append(f" ({safe_line(hit.id)})", style=STYLE_ID)
+        head.append(f" · {safe_line(hit.heading)}", style=STYLE_META)
+        snippet = Text()
+        for piece, matched in split_marks(hit.snippet):
+            snippet.append(safe(" ".join(piece.split("\n"))), STYLE_MATCH if matched else None)
+        parts.append(head)
+        parts.append(Padding(snippet, (0, 0, 0, 3), expand=False))
+        parts.append(Text())
+    shown = len(result.hits)
+    if result.total > shown:
+        parts.append(Text(f"{shown} of {result.total} shown; use --limit for more.",
+                          style=STYLE_META))
+    parts.append(footer())
+    return Group(*parts)
+
+
+def listing(rows: Sequence[dict[str, Any]]) -> Table:
+    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+    table.add_column("id", style=STYLE_ID, overflow="fold")
+    table.add_column("title", overflow="fold")
+    table.add_column("sections", justify="right")
+    table.add_column("source", style=STYLE_META, overflow="fold")
+    for r in rows:
+        table.add_row(safe_line(r["id"]), safe_line(r["title"]), str(len(r["sections"])),
+                      safe_line(r["source"]))
+    return table
+
+
+def key_values(pairs: Sequence[tuple[str, str]]) -> Table:
+    table = Table.grid(padding=(0, 2))
+    table.add_column(style="bold", no_wrap=True)
+    table.add_column(overflow="fold")
+    for k, v in pairs:
+        table.add_row(k, safe(v))
+    return table

@@ -1,0 +1,89 @@
+"""Choosing sections and FAQs by what a user typed (`-s dose`, `faq colostrum milk`)."""
+
+from __future__ import annotations
+
+from medref.errors import NotFound, UsageError
+from medref.models import CANONICAL_KEYS, Faq, Monograph, Section
+from medref.names import fold, slugify
+from medref.parse import SECTION_LABELS, label_key
+
+# Extra words people type for sections, beyond the labels documents use.
+USER_SYNONYMS: dict[str, str] = {
+    "adverse": "side-effects",
+    "adverse effects": "side-effects",
+    "effects": "side-effects",
+    "side": "side-effects",
+    "warnings": "precautions",
+    "warning": "precautions",
+    "cautions": "precautions",
+    "mechanism": "how-it-works",
+    "works": "how-it-works",
+    "moa": "how-it-works",
+    "questions": "faqs",
+    "name": "generic-name",
+    "generic": "generic-name",
+}
+
+# Every key and synonym accepted by -s, for help and shell completion.
+SECTION_CHOICES: list[str] = sorted(
+    set(CANONICAL_KEYS)
+    | {k for k in SECTION_LABELS if " " not in k}
+    | {k for k in USER_SYNONYMS if " " not in k}
+)
+
+
+def canonical_request(text: str) -> str | None:
+    """The canonical key a user's section word means, if any."""
+    slug = slugify(text)
+    if slug in CANONICAL_KEYS:
+        return slug
+    label = label_key(text)
+    return SECTION_LABELS.get(label) or USER_SYNONYMS.get(label)
+
+
+def select(mono: Monograph, requests: list[str]) -> tuple[tuple[Section, ...], list[str]]:
+    """Sections matching the requests, in document order, and the requests that found none.
+
+    A request names a section key the monograph has (`contraindications`), or a canonical
+    key or synonym (`dose`, `adverse`). Raises UsageError for words that name no section
+    at all, and NotFound when none of the requests is present in this monograph.
+    """
+    present = {s.key for s in mono.sections}
+    wanted: list[str] = []
+    missing: list[str] = []
+    for req in requests:
+        slug = slugify(req)
+        if not slug:
+            raise UsageError(f"{req!r} is not a section name",
+                             hint="try one of: " + ", ".join(CANONICAL_KEYS))
+        if slug in present:
+            key = slug
+        else:
+            canon = canonical_request(req)
+            if canon is None:
+                raise UsageError(
+                    f"unknown section {req!r}",
+                    hint="sections are: " + ", ".join([*CANONICAL_KEYS, *sorted(
+                        present - set(CANONICAL_KEYS))]),
+                )
+            key = canon
+        if key in present:
+            wanted.append(key)
+        else:
+            missing.append(req)
+    if requests and not wanted:
+        have = ", ".join(mono.section_keys()) or "none"
+        raise NotFound(f"{mono.id} has no {' or '.join(repr(m) for m in missing)} section",
+                       hint=f"its sections are: {have}")
+    chosen = tuple(s for s in mono.sections if s.key in set(wanted))
+    return chosen, missing
+
+
+def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
+    """FAQs whose question or answer contains every word of query, ignoring case and accents."""
+    if not query:
+        return faqs
+    words = fold(query).split()
+    return tuple(
+        f for f in faqs if all(w in fold(f"{f.question} {f.answer}") for w in words)
+    )
