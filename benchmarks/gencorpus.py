@@ -720,18 +720,18 @@ PROSE_BRIDGE = (
     "Safety questions come up often, and the main ones are covered here.",
 )
 
-# Marker sentences: (bullet label, text). The text itself carries the marker word, so it
-# survives when labels are dropped (prose-only files).
+# Marker sentences: (bullet label, text). The text itself carries the exact marker word
+# ("allergy", "bleeding", "grapefruit", "zorblatic"), so an exact-word search finds every
+# marked file, also where labels are dropped (prose-only files).
 ALLERGY_SIDE = (
     (
         "Allergic reactions",
-        "Rarely, an allergic reaction with rash, swelling of the face or "
-        "breathing difficulty can occur and needs urgent care.",
+        "Rarely, a drug allergy shows up as an allergic reaction with rash, swelling of the "
+        "face or breathing difficulty, which needs urgent care.",
     ),
     (
         "Allergic skin reactions",
-        "Hives or an itchy rash may be signs of an allergic response; "
-        "stop the medicine and seek advice.",
+        "Hives or an itchy rash may be signs of an allergy; stop the medicine and seek advice.",
     ),
 )
 ALLERGY_PREC = (
@@ -742,7 +742,7 @@ ALLERGY_PREC = (
     ),
     (
         "Known allergies",
-        "Tell the pharmacist about any allergies, including to dyes and "
+        "Tell the pharmacist about any allergies, including an allergy to dyes or "
         "preservatives, before starting treatment.",
     ),
 )
@@ -803,7 +803,7 @@ def clean(text: str) -> bool:
 
 
 def with_article(noun: str) -> str:
-    """ "an antiviral", "a statin", "an NSAID"."""
+    """The noun with "a" or "an": an antiviral, a statin, an NSAID."""
     vowel = noun[0].lower() in "aeiou" or noun.split()[0] in {"NSAID", "H2", "SSRI"}
     return f"{'an' if vowel else 'a'} {noun}"
 
@@ -904,6 +904,14 @@ class Pools:
         bad = [s for s in every if not clean(s)]
         if bad:
             raise AssertionError(f"filler vocabulary contains marker words: {bad[:3]}")
+        for word, texts in (
+            ("allergy", [t for _, t in ALLERGY_SIDE + ALLERGY_PREC]),
+            ("bleeding", [t for _, t in BLEEDING]),
+            ("grapefruit", [t for _, t in GRAPEFRUIT]),
+            ("zorblatic", list(ZORBLATIC)),
+        ):
+            if not all(re.search(rf"\b{word}\b", t) for t in texts):
+                raise AssertionError(f"a marker text lacks the word {word!r}")
 
 
 # --------------------------------------------------------------------------- planning
@@ -1349,7 +1357,7 @@ class Builder:
         second += [b.plain() for b in by_name["Side Effects"]]
         second += [b.plain() for b in by_name["Precautions"]]
         third = [b.plain() for b in by_name["How it Works"]]
-        paragraphs = [" ".join(first), " ".join(second), " ".join(third)]
+        paragraphs = [" ".join(t for t in part if t) for part in (first, second, third)]
         if break_at < 0.4:  # two paragraphs
             paragraphs = [paragraphs[0] + " " + paragraphs[2], paragraphs[1]]
         return "\n\n".join(paragraphs)

@@ -268,7 +268,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     out(render.listing(rows), _settings(ctx))
 
 
-@app.command()
+@app.command(context_settings={"ignore_unknown_options": True})
 @reports_errors
 def search(
     ctx: typer.Context,
@@ -384,6 +384,45 @@ def paths(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
     for r in rows:
         print(f"{safe_line(r['path'])}\t{r['origin']}")
+
+
+@app.command()
+@reports_errors
+def validate(
+    ctx: typer.Context,
+    paths: Annotated[
+        list[Path] | None,
+        typer.Argument(help="Files or folders to check (default: every corpus in use).",
+                       show_default=False),
+    ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Missing or empty sections are errors.")
+    ] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check monograph files: front matter, sections, FAQs and unique names.
+
+    Example: medref validate --strict monographs/
+    """
+    from medref.corpus import discover
+    from medref.validate import validate as run_validate
+
+    corpora, _warnings = discover(_settings(ctx).corpus_dirs)
+    findings = run_validate(paths, corpora, strict)
+    errors = sum(f.level == "error" for f in findings)
+    if as_json:
+        from medref.output import emit_json
+
+        emit_json([f.to_dict() for f in findings])
+    else:
+        from medref.sanitize import safe_line
+
+        for f in findings:
+            print(safe_line(str(f)))
+        warnings = len(findings) - errors
+        print(f"{errors} errors, {warnings} warnings", file=sys.stderr)
+    if errors:
+        raise typer.Exit(1)
 
 
 def main() -> None:

@@ -154,16 +154,32 @@ def _correct(index: Index, word: str) -> str | None:
     return best[2] if best else None
 
 
+def _known(index: Index, word: str) -> bool:
+    return index.conn.execute("SELECT 1 FROM words WHERE word=?", (word,)).fetchone() is not None
+
+
+def _is_name(index: Index, word: str) -> bool:
+    row = index.conn.execute("SELECT 1 FROM names WHERE norm=? LIMIT 1", (name_key(word),))
+    return row.fetchone() is not None
+
+
 def correct_query(index: Index, query: Query) -> bool:
-    """Replace words that match nothing with their closest vocabulary word. True if any did."""
+    """Correct misspelt words. True if any changed.
+
+    A word that matches nothing is replaced by its closest vocabulary word. A word that only
+    matches through stemming ("paracetamole" stems to "paracetamol") is replaced only when
+    the correction is the name of a monograph, so name queries rank as names.
+    """
     changed = False
     for t in query.terms:
         if t.negative or t.prefix or t.phrase:
             continue
-        if _matches(index, _term_expr(t)):
+        word = t.words[0]
+        matches = _matches(index, _term_expr(t))
+        if matches and _known(index, word):
             continue
-        fixed = _correct(index, t.words[0])
-        if fixed:
+        fixed = _correct(index, word)
+        if fixed and (not matches or _is_name(index, fixed)):
             t.words = [fixed]
             changed = True
     return changed
@@ -197,7 +213,7 @@ def search(index: Index, text: str, *, sections: list[str] | None = None, limit:
     if expr is None:
         return SearchResult(text, None, 0, ()), query
     corrected = None
-    if not _matches(index, expr) and correct_query(index, query):
+    if correct_query(index, query):
         expr = fts_expression(query)
         corrected = query.show()
     assert expr is not None
@@ -226,17 +242,29 @@ def search(index: Index, text: str, *, sections: list[str] | None = None, limit:
             aliases = json.loads(summary)[0]
             d = docs[doc] = _Doc(_name_tier(qkey, title, aliases, mono_id), rank, mono_id, title)
         d.rank = min(d.rank, rank)
-        # Body matches first, boilerplate disclaimers last, then the better body score.
-        d.rows.append((body_rank == 0, key == "disclaimer", body_rank, ord_, rowid, key, label))
+        # For a name query show the Usage section; otherwise body matches first, boilerplate
+        # disclaimers last, then the better body score.
+        prefer = not (d.tier < 2 and key == "usage")
+        d.rows.append((prefer, body_rank == 0, key == "disclaimer", body_rank, ord_, rowid, key,
+                       label))
+    # An excluded word drops the whole monograph, not just the sections that contain it.
+    for t in query.terms:
+        if t.negative:
+            neg = _term_expr(Term(t.words, t.prefix))
+            for (doc,) in index.conn.execute(
+                "SELECT DISTINCT s.doc FROM fts JOIN sections s ON s.rowid = fts.rowid"
+                " WHERE fts MATCH ?", (neg,)
+            ):
+                docs.pop(doc, None)
     ordered = sorted(docs.values(), key=lambda d: (d.tier, d.rank, d.id))
     picked: list[tuple[_Doc, tuple[Any, ...]]] = []
     for d in ordered:
         d.rows.sort()
-        rows = [r for r in d.rows if not r[0]] or d.rows[:1] if all_sections else d.rows[:1]
+        rows = [r for r in d.rows if not r[1]] or d.rows[:1] if all_sections else d.rows[:1]
         picked.extend((d, r) for r in rows)
     hits = []
     for d, row in picked[: max(0, limit)]:
-        rowid, key, label = row[4], row[5], row[6]
+        rowid, key, label = row[-3:]
         snippet = index.conn.execute(
             "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
             (_OPEN, _CLOSE, SNIPPET_WORDS, expr, rowid),

@@ -1,0 +1,72 @@
+"""Shared fixtures: every test runs with its own cache and user folders, never the real home."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from medref.cli import app
+
+FIXTURES = Path(__file__).parent / "fixtures"
+VARIANTS = FIXTURES / "variants"
+
+
+@pytest.fixture(autouse=True)
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("MEDREF_CACHE_DIR", str(cache))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
+    for var in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "MEDREF_PATH", "MEDREF_PAGER",
+                "PAGER"):
+        monkeypatch.delenv(var, raising=False)
+    yield cache
+
+
+class Run:
+    """The result of one CliRunner invocation, with JSON helpers."""
+
+    def __init__(self, result: Any) -> None:
+        self.code: int = result.exit_code
+        self.out: str = result.stdout
+        self.err: str = result.stderr
+        self.exception = result.exception
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    def err_json(self) -> Any:
+        return json.loads(self.err)
+
+
+@pytest.fixture
+def run() -> Callable[..., Run]:
+    runner = CliRunner()
+
+    def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Run:
+        result = runner.invoke(app, list(args), env=env, input=input)
+        if result.exception and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return Run(result)
+
+    return invoke
+
+
+def write(root: Path, rel: str, text: str) -> Path:
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def monograph_text(title: str, body: str = "", **front: Any) -> str:
+    lines = ["---", f"title: {json.dumps(title)}"]
+    for key, value in front.items():
+        lines.append(f"{key}: {json.dumps(value)}")
+    lines.append("---")
+    return "\n".join(lines) + f"\n# {title}\n" + (body or "### Usage\nSome usage text.\n")

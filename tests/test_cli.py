@@ -1,0 +1,209 @@
+"""The command line, through Typer's CliRunner, plus real runs of the installed `medref`."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, Run, monograph_text, write
+from medref import __version__
+from medref.models import CANONICAL_KEYS
+
+R = Callable[..., Run]
+
+
+def test_show_json_has_seven_sections_in_order_and_five_faqs(run: R) -> None:
+    r = run("show", "colostrum", "--json")
+    assert r.code == 0
+    data = r.json()
+    assert set(data) >= {"id", "title", "aliases", "source", "sections", "faqs"}
+    assert [s["key"] for s in data["sections"]] == list(CANONICAL_KEYS)
+    assert all(set(s) >= {"key", "heading", "markdown", "text"} for s in data["sections"])
+    assert len(data["faqs"]) == 5
+    assert all(set(f) == {"question", "answer"} for f in data["faqs"])
+    assert "**" not in data["sections"][6]["text"]
+
+
+def test_show_renders_title_sections_and_footer(run: R) -> None:
+    r = run("show", "colostrum")
+    assert r.code == 0
+    assert r.out.startswith("Colostrum")
+    for heading in ("Generic Name", "Usage", "Dosage", "Side Effects", "Precautions", "FAQs"):
+        assert f"\n{heading}\n" in r.out
+    assert "not medical advice" in r.out
+    assert "\x1b[" not in r.out  # not a terminal: plain text
+    assert "**" not in r.out  # markup rendered, not shown
+
+
+def test_show_sections_with_synonyms(run: R) -> None:
+    r = run("show", "colostrum", "-s", "dose", "-s", "adverse", "--json")
+    assert [s["key"] for s in r.json()["sections"]] == ["dosage", "side-effects"]
+    assert r.json()["faqs"] == []
+    r = run("show", "colostrum", "-s", "faq", "--json")
+    assert len(r.json()["faqs"]) == 5
+    for word, key in [("uses", "usage"), ("indications", "usage"), ("mechanism", "how-it-works"),
+                      ("warnings", "precautions"), ("side-effects", "side-effects")]:
+        assert [s["key"] for s in run("show", "colostrum", "-s", word, "--json").json()[
+            "sections"]] == [key]
+
+
+def test_show_raw_prints_original_markdown(run: R) -> None:
+    r = run("show", "colostrum", "-s", "dosage", "--raw")
+    assert r.out.startswith("### Dosage\n")
+    assert "**Neonates:**" in r.out
+
+
+def test_show_unknown_section_is_a_usage_error(run: R) -> None:
+    r = run("show", "colostrum", "-s", "banana")
+    assert r.code == 2 and "unknown section" in r.err
+
+
+def test_show_missing_section_of_a_known_kind_is_not_found(run: R, tmp_path: Path) -> None:
+    write(tmp_path / "c", "p.md", "# Prose\n\nOnly prose.\n")
+    r = run("--corpus", str(tmp_path / "c"), "show", "p", "-s", "dosage")
+    assert r.code == 1 and "no 'dosage' section" in r.err
+
+
+def test_show_finds_by_alias_and_title(run: R) -> None:
+    assert run("show", "tylenol", "--json").json()["id"] == "acetaminophen"
+    assert run("show", "paracetamol", "--json").json()["id"] == "acetaminophen"
+    r = run("show", "Amoxicillin + Clavulanic Acid", "--json")
+    assert r.json()["id"] == "amoxicillin-clavulanic-acid"
+
+
+def test_miss_exits_1_with_suggestions(run: R) -> None:
+    r = run("show", "colostrom")
+    assert r.code == 1
+    assert r.err.count("\n") == 1 and "did you mean 'colostrum'" in r.err
+    r = run("show", "colostrom", "--json")
+    err = r.err_json()["error"]
+    assert err["code"] == "not-found" and err["suggestions"][0] == "colostrum"
+    assert r.out == ""
+
+
+def test_faq_lists_and_filters(run: R) -> None:
+    r = run("faq", "colostrum", "--json")
+    assert r.code == 0 and len(r.json()["faqs"]) == 5 and r.json()["id"] == "colostrum"
+    r = run("faq", "colostrum", "MILK", "--json")
+    assert [f["question"] for f in r.json()["faqs"]] == [
+        "Can I use colostrum if I have a milk allergy?"]
+    r = run("faq", "colostrum")
+    assert "1. Is colostrum safe for infants?" in r.out
+    assert run("faq", "colostrum", "zebra").code == 1
+
+
+def test_list_json_has_every_monograph(run: R) -> None:
+    rows = run("list", "--json").json()
+    assert len(rows) >= 61
+    assert all(set(r) == {"id", "title", "aliases", "sections", "source"} for r in rows)
+    colostrum = next(r for r in rows if r["id"] == "colostrum")
+    assert colostrum["sections"] == list(CANONICAL_KEYS)
+
+
+def test_list_plain_is_tab_separated(run: R) -> None:
+    lines = run("list").out.splitlines()
+    assert any(line.startswith("colostrum\tColostrum\t") for line in lines)
+
+
+def test_search_plain_and_json(run: R) -> None:
+    r = run("search", "allergy")
+    assert r.code == 0 and "Colostrum (colostrum)" in r.out
+    data = run("search", "ibuprofin", "--json").json()
+    assert data["corrected_query"] == "ibuprofen"
+    assert data["results"][0]["id"] == "ibuprofen"
+    assert set(data) == {"query", "corrected_query", "total", "results"}
+    assert set(data["results"][0]) == {"id", "title", "section", "heading", "snippet", "score"}
+    assert "showing results for 'ibuprofen'" in run("search", "ibuprofin").out
+
+
+def test_search_without_results_exits_1(run: R) -> None:
+    r = run("search", "qwxzptl")
+    assert r.code == 1 and "no results" in r.err
+    r = run("search", "qwxzptl", "--json")
+    assert r.code == 1 and r.json()["total"] == 0
+
+
+def test_search_exclusion_needs_no_double_dash(run: R) -> None:
+    r = run("search", "allergy", "-milk", "--json")
+    assert r.code == 0
+    assert "colostrum" not in {h["id"] for h in r.json()["results"]}
+
+
+def test_search_section_option(run: R) -> None:
+    r = run("search", "allergy", "--section", "adverse", "--json", "--limit", "50")
+    assert {h["section"] for h in r.json()["results"]} == {"side-effects"}
+
+
+def test_index_and_paths(run: R, tmp_path: Path) -> None:
+    r = run("index", "--json")
+    info = r.json()
+    assert info["monographs"] >= 61 and info["built"]
+    assert Path(info["path"]).parent == Path(os.environ["MEDREF_CACHE_DIR"])
+    r = run("index")
+    assert "cache" in r.out and "bundled" in r.out
+    r = run("index", "--rebuild", "--json")
+    assert r.json()["built"] >= info["built"]
+    r = run("--corpus", str(FIXTURES / "search"), "paths")
+    lines = r.out.splitlines()
+    assert lines[0].endswith("\t--corpus") and lines[-1].endswith("\tbundled")
+
+
+def test_corpus_must_be_a_directory(run: R, tmp_path: Path) -> None:
+    r = run("--corpus", str(tmp_path / "nope"), "list")
+    assert r.code == 2 and "not a directory" in r.err
+
+
+def test_a_few_thousand_files_in_letter_folders_all_list_and_show(run: R, tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    variants = sorted((FIXTURES / "variants").glob("*.md"))
+    n = 0
+    for i in range(2000):
+        src = variants[i % len(variants)]
+        name = f"{src.stem}-{i}"
+        write(root, f"{name[0]}/{name}.md", src.read_text())
+        n += 1
+    rows = run("--corpus", str(root), "list", "--json").json()
+    ids = {r["id"] for r in rows}
+    assert {f"{v.stem}-{i}" for i, v in ((i, variants[i % len(variants)])
+                                          for i in range(2000))} <= ids
+    for i in range(0, 2000, 97):
+        mono_id = f"{variants[i % len(variants)].stem}-{i}"
+        r = run("--corpus", str(root), "show", mono_id, "--json")
+        assert r.code == 0 and r.json()["id"] == mono_id
+
+
+def test_version_and_bare_command(run: R) -> None:
+    assert run("--version").out.strip() == f"medref {__version__}"
+    r = run()
+    assert r.code == 0
+    assert "medref show" in r.out and "medref search" in r.out and "medref faq" in r.out
+
+
+def test_missing_name_is_a_usage_error_not_a_prompt(run: R) -> None:
+    r = run("show", input="colostrum\n")
+    assert r.code == 2
+
+
+def test_user_corpus_override_wins(run: R, tmp_path: Path) -> None:
+    write(tmp_path / "mine", "colostrum.md", monograph_text("Colostrum", "### Usage\nMine.\n"))
+    r = run("--corpus", str(tmp_path / "mine"), "show", "colostrum", "--json")
+    assert r.json()["sections"][0]["text"] == "Mine."
+
+
+@pytest.mark.skipif(shutil.which("medref") is None, reason="medref is not installed on PATH")
+def test_installed_medref_runs_as_a_subprocess(tmp_path: Path) -> None:
+    env = dict(os.environ)
+    out = subprocess.run(["medref", "show", "colostrum", "--json"], capture_output=True,
+                         text=True, cwd=tmp_path, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["id"] == "colostrum"
+    mod = subprocess.run([sys.executable, "-m", "medref", "--version"], capture_output=True,
+                         text=True, cwd=tmp_path, env=env, timeout=60)
+    assert mod.stdout.strip() == f"medref {__version__}"

@@ -1,0 +1,180 @@
+"""The index cache: first build, freshness, incremental refresh, ids and precedence."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+import medref.index as index_mod
+from conftest import monograph_text, write
+from medref.corpus import Corpus, assign_ids, bundled_dir, discover, scan
+from medref.errors import NotFound, UsageError
+from medref.index import index_path, open_index
+
+
+def user_corpus(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    write(root, "a/alphamine.md", monograph_text("Alphamine", aliases=["Alphax"]))
+    write(root, "b/betazole.md", monograph_text("Betazole"))
+    write(root, "c/colostrum.md", monograph_text("Colostrum", "### Usage\nUser override.\n"))
+    return root
+
+
+def corpora_for(root: Path) -> list[Corpus]:
+    return discover([root])[0]
+
+
+def test_first_run_builds_a_cache_file_and_later_runs_parse_nothing(
+    tmp_path: Path, isolated: Path
+) -> None:
+    corpora = discover([])[0]
+    first = open_index(corpora)
+    assert first.path is not None and first.path.parent == isolated
+    assert first.report.full and first.report.parsed == len(scan(corpora)[0])
+    second = open_index(corpora)
+    assert second.report.parsed == 0 and not second.report.full
+    assert second.get("colostrum").title == "Colostrum"
+
+
+def test_refresh_reparses_only_changed_files(tmp_path: Path) -> None:
+    root = user_corpus(tmp_path)
+    corpora = corpora_for(root)
+    open_index(corpora)
+    target = root / "b" / "betazole.md"
+    target.write_text(monograph_text("Betazole", "### Usage\nEdited text about zorblat.\n"))
+    ix = open_index(corpora)
+    assert ix.report.parsed == 1
+    assert "zorblat" in ix.get("betazole").sections[0].text
+
+
+def test_added_and_removed_files_are_noticed(tmp_path: Path) -> None:
+    root = user_corpus(tmp_path)
+    corpora = corpora_for(root)
+    open_index(corpora)
+    write(root, "d/deltamide.md", monograph_text("Deltamide"))
+    (root / "a" / "alphamine.md").unlink()
+    ix = open_index(corpora)
+    assert ix.report.parsed == 1 and ix.report.removed == 1
+    assert ix.get("deltamide").title == "Deltamide"
+    with pytest.raises(NotFound):
+        ix.get("alphamine")
+    with pytest.raises(NotFound):
+        ix.get("alphax")  # its alias went with it
+
+
+def test_new_medref_version_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpora = discover([])[0]
+    open_index(corpora)
+    monkeypatch.setattr(index_mod, "__version__", "999.0")
+    ix = open_index(corpora)
+    assert ix.report.full
+    assert ix.info()["medref_version"] == "999.0"
+
+
+def test_user_monograph_overrides_bundled_one(tmp_path: Path) -> None:
+    root = user_corpus(tmp_path)
+    ix = open_index(corpora_for(root))
+    mono = ix.get("colostrum")
+    assert mono.sections[0].text == "User override."
+    assert mono.source == str(root / "c" / "colostrum.md")
+    overridden = ix.info()["overridden"]
+    assert [o["id"] for o in overridden] == ["colostrum"]
+    assert overridden[0]["source"].startswith(str(bundled_dir()))
+
+
+def test_same_stem_in_two_folders_stays_reachable(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    write(root, "a/dup.md", monograph_text("Dup One"))
+    write(root, "b/dup.md", monograph_text("Dup Two"))
+    ix = open_index(corpora_for(root))
+    assert ix.get("dup").title == "Dup One"
+    assert ix.get("dup-2").title == "Dup Two"
+    assert ix.get("Dup Two").id == "dup-2"
+    assert [r["id"] for r in ix.info()["renamed"]] == ["dup-2"]
+
+
+def test_lookup_by_id_title_alias_ignoring_case_and_punctuation(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    write(root, "amoxicillin-clavulanic-acid.md",
+          monograph_text("Amoxicillin + Clavulanic Acid", aliases=["Co-amoxiclav"]))
+    ix = open_index(corpora_for(root))
+    for name in ("amoxicillin-clavulanic-acid", "Amoxicillin + Clavulanic Acid",
+                 "AMOXICILLIN CLAVULANIC ACID", "co amoxiclav", "Co-Amoxiclav!"):
+        assert ix.get(name).id == "amoxicillin-clavulanic-acid", name
+
+
+def test_miss_suggests_close_names(tmp_path: Path) -> None:
+    ix = open_index(discover([])[0])
+    with pytest.raises(NotFound) as err:
+        ix.get("colostrom")
+    assert err.value.suggestions[0] == "colostrum"
+    assert len(err.value.suggestions) <= 5
+
+
+@pytest.mark.parametrize("name", ["", "   ", "!!!", "../.."])
+def test_names_without_letters_are_usage_errors(name: str) -> None:
+    ix = open_index(discover([])[0])
+    with pytest.raises(UsageError):
+        ix.get(name)
+
+
+def test_ids_are_slugified_stems_and_corpus_order_decides(tmp_path: Path) -> None:
+    a = tmp_path / "a"
+    b = tmp_path / "b"
+    write(a, "x/Some File.md", "x")
+    write(b, "some-file.md", "y")
+    entries, _ = scan([Corpus(a, "--corpus"), Corpus(b, "bundled")])
+    assigned = assign_ids(entries)
+    assert [(x.id, x.active) for x in assigned] == [("some-file", True), ("some-file", False)]
+
+
+def test_symlink_loop_is_not_followed_forever(tmp_path: Path) -> None:
+    root = user_corpus(tmp_path)
+    os.symlink(root, root / "a" / "loop")
+    entries, _ = scan([Corpus(root, "--corpus")])
+    assert len(entries) == 3
+
+
+def test_rebuild_swaps_in_a_whole_file_atomically(tmp_path: Path) -> None:
+    corpora = discover([])[0]
+    ix = open_index(corpora)
+    path = index_path(corpora)
+    before = path.stat().st_ino
+    ix2 = open_index(corpora, rebuild=True)
+    assert ix2.report.full
+    assert path.stat().st_ino != before  # a new file was moved into place
+    assert not list(path.parent.glob("*.tmp"))
+    # the old connection still reads the old, whole file
+    assert ix.get("colostrum").title == "Colostrum"
+
+
+def test_info_lists_corpora_and_counts(tmp_path: Path) -> None:
+    root = user_corpus(tmp_path)
+    info = open_index(corpora_for(root)).info()
+    assert [c["origin"] for c in info["corpora"]] == ["--corpus", "bundled"]
+    assert info["corpora"][0]["monographs"] == 3
+    assert info["monographs"] == len(scan(discover([])[0])[0]) + 2
+    assert info["built"]
+
+
+def test_medref_path_and_user_data_dir_are_corpora(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env_dir = tmp_path / "envdir"
+    env_dir.mkdir()
+    data_dir = tmp_path / "data" / "medref" / "monographs"
+    data_dir.mkdir(parents=True)
+    monkeypatch.setenv("MEDREF_PATH", f"{env_dir}{os.pathsep}{tmp_path / 'missing'}")
+    corpora, warnings = discover([])
+    assert [c.origin for c in corpora] == ["MEDREF_PATH", "user data dir", "bundled"]
+    assert len(warnings) == 1 and "missing" in warnings[0]
+
+
+def test_fts5_table_exists_in_the_cache() -> None:
+    ix = open_index(discover([])[0])
+    assert ix.path is not None
+    conn = sqlite3.connect(ix.path)
+    assert conn.execute("SELECT count(*) FROM fts WHERE fts MATCH 'colostrum'").fetchone()[0] > 0

@@ -1,0 +1,196 @@
+"""Search quality and safety, run against a real index of the bundled corpus plus fixtures."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES
+from medref.corpus import discover
+from medref.index import Index, open_index
+from medref.search import MARK_OPEN, fts_expression, parse_query, root, search
+
+SEARCH_FIXTURES = FIXTURES / "search"
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
+    mp = pytest.MonkeyPatch()
+    mp.setenv("MEDREF_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("data")))
+    mp.delenv("MEDREF_PATH", raising=False)
+    index = open_index(discover([SEARCH_FIXTURES])[0])
+    yield index
+    mp.undo()
+
+
+# (query, options, expected leading ids in order; a frozenset is a group of equal rank whose
+# members may come in any order, and "..." at the end means more results may follow)
+QUALITY: list[tuple[str, dict[str, object], list[object]]] = [
+    # known items by name
+    ("colostrum", {}, ["colostrum"]),
+    ("acetaminophen", {}, ["acetaminophen", "..."]),
+    ("metformin", {}, ["metformin", "..."]),
+    ("warfarin", {}, ["warfarin", "..."]),
+    ("Amoxicillin + Clavulanic Acid", {}, ["amoxicillin-clavulanic-acid", "amoxicillin"]),
+    # by alias
+    ("tylenol", {}, ["acetaminophen"]),
+    ("salbutamol", {}, ["albuterol", "..."]),
+    ("advil", {}, ["ibuprofen", "..."]),
+    ("co-amoxiclav", {}, ["amoxicillin-clavulanic-acid"]),
+    ("curcumin", {}, ["turmeric", "..."]),
+    ("paracetamol", {}, ["acetaminophen", "ibuprofen-paracetamol", "..."]),
+    # combination products: the single medicine, then combinations, then mentions
+    ("ibuprofen", {}, ["ibuprofen", frozenset({"ibuprofen-famotidine", "ibuprofen-paracetamol"}),
+                       "..."]),
+    ("amoxicillin", {}, ["amoxicillin", "amoxicillin-clavulanic-acid"]),
+    ("tramadol", {}, ["ketorolac-tramadol", "..."]),
+    ("ketorolac", {}, ["ketorolac-tramadol"]),
+    ("famotidine", {}, ["famotidine", "ibuprofen-famotidine", "..."]),
+    # misspellings
+    ("amoxicilin", {}, ["amoxicillin", "amoxicillin-clavulanic-acid"]),
+    ("ibuprofin", {}, ["ibuprofen", frozenset({"ibuprofen-famotidine", "ibuprofen-paracetamol"}),
+                       "..."]),
+    ("paracetamole", {}, ["acetaminophen", "ibuprofen-paracetamol", "..."]),
+    ("colostrom", {}, ["colostrum"]),
+    ("metformine", {}, ["metformin", "..."]),
+    ("simvastatn", {}, ["simvastatin", "..."]),
+    # symptoms and topics
+    ("heartburn", {}, [frozenset({"calcium-carbonate", "famotidine", "omeprazole",
+                                  "pantoprazole"}), "..."]),
+    ("cholesterol", {}, [frozenset({"atorvastatin", "simvastatin"}), "..."]),
+    ("constipation", {}, [frozenset({"senna", "polyethylene-glycol-3350"}), "..."]),
+    ("sleep aid", {}, [frozenset({"doxylamine", "diphenhydramine"}), "..."]),
+    ("naive dyspepsia", {}, ["cafe-olamin"]),  # diacritics in the text: naïve
+    ("olamin", {}, ["cafe-olamin"]),  # and in the title: Ölamin
+    # phrases, exclusions and prefixes
+    ('"milk allergy"', {}, ["colostrum"]),
+    ('"seasonal allergies" ragweed', {}, ["quentaline"]),
+    ("atorva*", {}, ["atorvastatin"]),
+    ("zorbit*", {}, ["zorbital"]),
+    ("ketorolac -surgery", {}, []),
+    ("tramadol serotonin -ketorolac", {}, ["..."]),
+    # section filters
+    ("milk", {"sections": ["faqs"]}, ["colostrum", "..."]),
+    ("grapefruit", {"sections": ["precautions", "faqs"]}, ["..."]),
+]
+
+
+def check_order(ids: list[str], expected: list[object]) -> None:
+    more = bool(expected) and expected[-1] == "..."
+    groups = [e for e in expected if e != "..."]
+    pos = 0
+    for group in groups:
+        want = {group} if isinstance(group, str) else set(group)  # type: ignore[arg-type]
+        got = set(ids[pos : pos + len(want)])
+        assert got == want, f"at {pos}: expected {sorted(want)}, got {ids[pos:pos + len(want)]}"
+        pos += len(want)
+    if not more:
+        assert ids[pos:] == [], f"unexpected extra results {ids[pos:]}"
+    elif not groups:
+        assert ids, "expected some results"
+
+
+@pytest.mark.parametrize("query, options, expected", QUALITY, ids=[q[0] for q in QUALITY])
+def test_quality_table(ix: Index, query: str, options: dict[str, object],
+                       expected: list[object]) -> None:
+    result, _ = search(ix, query, limit=200, **options)  # type: ignore[arg-type]
+    check_order([h.id for h in result.hits], expected)
+
+
+def test_quality_table_is_big_enough() -> None:
+    assert len(QUALITY) >= 30
+
+
+def test_allergy_finds_allergic_and_allergies(ix: Index) -> None:
+    # porter alone stems allergy->allergi and allergic->allergic; our root joins them
+    allergy = {h.id for h in search(ix, "allergy", limit=500)[0].hits}
+    assert {"zorbital", "quentaline", "colostrum"} <= allergy
+    allergic = {h.id for h in search(ix, "allergic", limit=500)[0].hits}
+    assert "quentaline" in allergic  # says only "allergies"
+    assert root("allergy") == root("allergic") == "allerg"
+
+
+def test_allergy_lists_colostrum_with_a_precautions_or_side_effects_snippet(ix: Index) -> None:
+    hits = {h.id: h for h in search(ix, "allergy", limit=500)[0].hits}
+    assert hits["colostrum"].section in ("precautions", "side-effects")
+    assert f"{MARK_OPEN}allergy{MARK_OPEN}" in hits["colostrum"].snippet.lower()
+
+
+def test_corrections_are_reported(ix: Index) -> None:
+    result, _ = search(ix, "amoxicilin")
+    assert result.corrected_query == "amoxicillin"
+    result, _ = search(ix, "ibuprofen")
+    assert result.corrected_query is None
+
+
+def test_exclusion_removes_monographs(ix: Index) -> None:
+    with_milk = {h.id for h in search(ix, "allergy", limit=500)[0].hits}
+    without = {h.id for h in search(ix, "allergy -milk", limit=500)[0].hits}
+    assert "colostrum" in with_milk and "colostrum" not in without
+    assert without
+
+
+def test_section_filter_limits_sections(ix: Index) -> None:
+    result, _ = search(ix, "allergy", sections=["side-effects"], limit=100)
+    assert result.hits and {h.section for h in result.hits} == {"side-effects"}
+
+
+def test_all_sections_lists_every_matching_section(ix: Index) -> None:
+    one, _ = search(ix, "milk", limit=100)
+    every, _ = search(ix, "milk", limit=100, all_sections=True)
+    colostrum = [h.section for h in every.hits if h.id == "colostrum"]
+    assert len(colostrum) > 1 and len(colostrum) == len(set(colostrum))
+    assert sum(h.id == "colostrum" for h in one.hits) == 1
+
+
+def test_order_is_stable_and_scores_fall(ix: Index) -> None:
+    first = [h.to_dict() for h in search(ix, "pain", limit=50)[0].hits]
+    second = [h.to_dict() for h in search(ix, "pain", limit=50)[0].hits]
+    assert first == second
+    scores = [h["score"] for h in first]
+    assert scores == sorted(scores, reverse=True)
+
+
+def test_limit_and_total(ix: Index) -> None:
+    result, _ = search(ix, "allergy", limit=3)
+    assert len(result.hits) == 3 and result.total > 3
+
+
+def test_snippets_are_plain_text_of_about_thirty_words(ix: Index) -> None:
+    for hit in search(ix, "bleeding", limit=20)[0].hits:
+        assert "###" not in hit.snippet
+        assert len(hit.snippet.split()) <= 40
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("a b", '("a" AND "b")'),
+        ('"milk allergy"', '("milk allergy")'),
+        ("pain -fever", '(("pain") NOT "fever")'),
+        ("atorva*", '("atorva"*)'),
+        ("allergy", '(("allergy" OR "allerg"*))'),
+        ('NEAR(a b) OR c:d ^e "unbalanced', '("near" AND "a" AND "b" AND "or" AND "c" AND "d"'
+                                            ' AND "e" AND "unbalanced")'),
+    ],
+)
+def test_query_builder_quotes_every_token(text: str, expected: str) -> None:
+    assert fts_expression(parse_query(text)) == expected
+
+
+HOSTILE = [
+    '"', '""', '"""', "*", "^", ":", "NEAR(", "NEAR(a b", "AND", "OR", "NOT", "a AND", "( )",
+    ")(", "title:colostrum", "-", "--", "-*", "a -", "'; DROP TABLE docs; --",
+    "1' OR '1'='1", "x" * 100_000, "!!!???", "💊🤒", "colostrum 💊", "\x00", "\\", "%", "_",
+    "a\nb", "é" * 50, "*colostrum", "co*lostrum",
+]
+
+
+@pytest.mark.parametrize("query", HOSTILE, ids=range(len(HOSTILE)))
+def test_hostile_queries_never_crash(ix: Index, query: str) -> None:
+    result, _ = search(ix, query)
+    assert result.total >= len(result.hits) >= 0
+    assert ix.conn.execute("SELECT count(*) FROM docs").fetchone()[0] > 60

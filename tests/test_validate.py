@@ -1,0 +1,86 @@
+"""`medref validate` against broken fixtures: every rule has a case that trips it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import FIXTURES, Run
+from medref.corpus import discover
+from medref.validate import validate
+
+INVALID = FIXTURES / "invalid"
+R = Callable[..., Run]
+
+
+@pytest.fixture(scope="module")
+def findings() -> dict[tuple[str, str], list[str]]:
+    found = validate([INVALID, INVALID / "notes.txt"], [], strict=False)
+    out: dict[tuple[str, str], list[str]] = {}
+    for f in found:
+        out.setdefault((Path(f.file).name, f.code), []).append(f.level)
+    return out
+
+
+@pytest.mark.parametrize(
+    "file, code, level",
+    [
+        ("bad-yaml.md", "front-matter-yaml", "error"),
+        ("unclosed.md", "front-matter-unclosed", "error"),
+        ("no-title.md", "missing-title", "error"),
+        ("missing-sections.md", "missing-section", "warning"),
+        ("missing-sections.md", "empty-section", "warning"),
+        ("bad-faqs.md", "faq-pairs", "error"),
+        ("bad-faqs.md", "faq-answer", "error"),
+        ("unknown-key.md", "unknown-key", "warning"),
+        ("unknown-key.md", "reviewed-date", "warning"),
+        ("dup-title-b.md", "duplicate-title", "error"),
+        ("dup-title-b.md", "duplicate-alias", "error"),
+        ("latin1.md", "not-utf8", "error"),
+        ("binary.md", "not-markdown", "error"),
+        ("notes.txt", "not-markdown", "error"),
+    ],
+)
+def test_each_rule_is_reported(findings: dict[tuple[str, str], list[str]], file: str, code: str,
+                               level: str) -> None:
+    assert level in findings.get((file, code), []), sorted(findings)
+
+
+def test_alias_that_is_another_monographs_id_is_an_error() -> None:
+    found = validate([INVALID], [], strict=False)
+    assert any(f.code.startswith("duplicate-") and "'unclosed'" in f.message + f.file
+               or f.code == "duplicate-id" for f in found)
+
+
+def test_strict_turns_missing_sections_into_errors() -> None:
+    strict = validate([INVALID / "missing-sections.md"], [], strict=True)
+    assert {f.level for f in strict if f.code == "missing-section"} == {"error"}
+
+
+def test_bundled_corpus_passes_strict() -> None:
+    corpora, _ = discover([])
+    found = validate(None, corpora, strict=True)
+    assert [str(f) for f in found] == []
+
+
+def test_cli_output_and_exit_codes(run: R) -> None:
+    r = run("validate", str(INVALID / "missing-sections.md"))
+    assert r.code == 0
+    assert ":1: warning: no 'dosage' section" in r.out
+    r = run("validate", "--strict", str(INVALID / "missing-sections.md"))
+    assert r.code == 1
+    r = run("validate", "--json", str(INVALID))
+    assert r.code == 1
+    rows = r.json()
+    assert rows and all(set(x) == {"file", "line", "level", "code", "message"} for x in rows)
+    yaml_row = next(x for x in rows if x["code"] == "front-matter-yaml")
+    assert yaml_row["line"] >= 2
+
+
+def test_line_numbers_point_at_the_section(tmp_path: Path) -> None:
+    path = INVALID / "missing-sections.md"
+    found = validate([path], [], strict=False)
+    empty = next(f for f in found if f.code == "empty-section")
+    assert path.read_text().splitlines()[empty.line - 1] == "### Usage"
