@@ -22,8 +22,15 @@ def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("MEDREF_CACHE_DIR", str(cache))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))
-    for var in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "LINES", "MEDREF_PATH", "MEDREF_PAGER",
-                "PAGER"):
+    for var in (
+        "NO_COLOR",
+        "FORCE_COLOR",
+        "COLUMNS",
+        "LINES",
+        "MEDREF_PATH",
+        "MEDREF_PAGER",
+        "PAGER",
+    ):
         monkeypatch.delenv(var, raising=False)
     yield cache
 

@@ -48,10 +48,16 @@ def test_show_sections_with_synonyms(run: R) -> None:
     assert r.json()["faqs"] == []
     r = run("show", "colostrum", "-s", "faq", "--json")
     assert len(r.json()["faqs"]) == 5
-    for word, key in [("uses", "usage"), ("indications", "usage"), ("mechanism", "how-it-works"),
-                      ("warnings", "precautions"), ("side-effects", "side-effects")]:
-        assert [s["key"] for s in run("show", "colostrum", "-s", word, "--json").json()[
-            "sections"]] == [key]
+    for word, key in [
+        ("uses", "usage"),
+        ("indications", "usage"),
+        ("mechanism", "how-it-works"),
+        ("warnings", "precautions"),
+        ("side-effects", "side-effects"),
+    ]:
+        assert [
+            s["key"] for s in run("show", "colostrum", "-s", word, "--json").json()["sections"]
+        ] == [key]
 
 
 def test_show_raw_prints_original_markdown(run: R) -> None:
@@ -93,7 +99,8 @@ def test_faq_lists_and_filters(run: R) -> None:
     assert r.code == 0 and len(r.json()["faqs"]) == 5 and r.json()["id"] == "colostrum"
     r = run("faq", "colostrum", "MILK", "--json")
     assert [f["question"] for f in r.json()["faqs"]] == [
-        "Can I use colostrum if I have a milk allergy?"]
+        "Can I use colostrum if I have a milk allergy?"
+    ]
     r = run("faq", "colostrum")
     assert "1. Is colostrum safe for infants?" in r.out
     assert run("faq", "colostrum", "zebra").code == 1
@@ -163,16 +170,15 @@ def test_corpus_must_be_a_directory(run: R, tmp_path: Path) -> None:
 def test_a_few_thousand_files_in_letter_folders_all_list_and_show(run: R, tmp_path: Path) -> None:
     root = tmp_path / "site"
     variants = sorted((FIXTURES / "variants").glob("*.md"))
-    n = 0
     for i in range(2000):
         src = variants[i % len(variants)]
         name = f"{src.stem}-{i}"
         write(root, f"{name[0]}/{name}.md", src.read_text())
-        n += 1
     rows = run("--corpus", str(root), "list", "--json").json()
     ids = {r["id"] for r in rows}
-    assert {f"{v.stem}-{i}" for i, v in ((i, variants[i % len(variants)])
-                                          for i in range(2000))} <= ids
+    assert {
+        f"{v.stem}-{i}" for i, v in ((i, variants[i % len(variants)]) for i in range(2000))
+    } <= ids
     for i in range(0, 2000, 97):
         mono_id = f"{variants[i % len(variants)].stem}-{i}"
         r = run("--corpus", str(root), "show", mono_id, "--json")
@@ -200,10 +206,22 @@ def test_user_corpus_override_wins(run: R, tmp_path: Path) -> None:
 @pytest.mark.skipif(shutil.which("medref") is None, reason="medref is not installed on PATH")
 def test_installed_medref_runs_as_a_subprocess(tmp_path: Path) -> None:
     env = dict(os.environ)
-    out = subprocess.run(["medref", "show", "colostrum", "--json"], capture_output=True,
-                         text=True, cwd=tmp_path, env=env, timeout=120)
+    out = subprocess.run(
+        ["medref", "show", "colostrum", "--json"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["id"] == "colostrum"
-    mod = subprocess.run([sys.executable, "-m", "medref", "--version"], capture_output=True,
-                         text=True, cwd=tmp_path, env=env, timeout=60)
+    mod = subprocess.run(
+        [sys.executable, "-m", "medref", "--version"],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        timeout=60,
+    )
     assert mod.stdout.strip() == f"medref {__version__}"

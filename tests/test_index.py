@@ -98,11 +98,19 @@ def test_same_stem_in_two_folders_stays_reachable(tmp_path: Path) -> None:
 
 def test_lookup_by_id_title_alias_ignoring_case_and_punctuation(tmp_path: Path) -> None:
     root = tmp_path / "site"
-    write(root, "amoxicillin-clavulanic-acid.md",
-          monograph_text("Amoxicillin + Clavulanic Acid", aliases=["Co-amoxiclav"]))
+    write(
+        root,
+        "amoxicillin-clavulanic-acid.md",
+        monograph_text("Amoxicillin + Clavulanic Acid", aliases=["Co-amoxiclav"]),
+    )
     ix = open_index(corpora_for(root))
-    for name in ("amoxicillin-clavulanic-acid", "Amoxicillin + Clavulanic Acid",
-                 "AMOXICILLIN CLAVULANIC ACID", "co amoxiclav", "Co-Amoxiclav!"):
+    for name in (
+        "amoxicillin-clavulanic-acid",
+        "Amoxicillin + Clavulanic Acid",
+        "AMOXICILLIN CLAVULANIC ACID",
+        "co amoxiclav",
+        "Co-Amoxiclav!",
+    ):
         assert ix.get(name).id == "amoxicillin-clavulanic-acid", name
 
 

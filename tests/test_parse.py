@@ -59,7 +59,12 @@ def test_value_on_heading_line() -> None:
 def test_bold_labels_without_headings() -> None:
     mono = load("bold-labels")
     assert [s.key for s in mono.sections] == [
-        "generic-name", "usage", "dosage", "side-effects", "note"]
+        "generic-name",
+        "usage",
+        "dosage",
+        "side-effects",
+        "note",
+    ]
     assert text_of(mono, "generic-name") == "Boldamine"
     assert text_of(mono, "usage") == "Used for bold label testing. It continues on a second line."
     dosage = text_of(mono, "dosage")
@@ -71,8 +76,11 @@ def test_bold_labels_without_headings() -> None:
 def test_combination_with_ingredient_headings_and_bold_labels() -> None:
     mono = load("combination-labels")
     assert keyed(mono) == [
-        ("usage", "Ketorolac"), ("dosage", "Ketorolac"),
-        ("usage", "Tramadol"), ("dosage", "Tramadol"), ("precautions", "Tramadol"),
+        ("usage", "Ketorolac"),
+        ("dosage", "Ketorolac"),
+        ("usage", "Tramadol"),
+        ("dosage", "Tramadol"),
+        ("precautions", "Tramadol"),
     ]
     usages = [s.text for s in mono.sections if s.key == "usage"]
     assert usages == ["Short-term relief of moderate pain.", "Moderate to severe pain."]
@@ -81,18 +89,26 @@ def test_combination_with_ingredient_headings_and_bold_labels() -> None:
 def test_combination_repeating_whole_section_set() -> None:
     mono = load("combination-repeated")
     assert keyed(mono) == [
-        ("generic-name", "Ibuprofen"), ("usage", "Ibuprofen"), ("dosage", "Ibuprofen"),
-        ("generic-name", "Paracetamol"), ("usage", "Paracetamol"), ("dosage", "Paracetamol"),
+        ("generic-name", "Ibuprofen"),
+        ("usage", "Ibuprofen"),
+        ("dosage", "Ibuprofen"),
+        ("generic-name", "Paracetamol"),
+        ("usage", "Paracetamol"),
+        ("dosage", "Paracetamol"),
     ]
     assert [s.text for s in mono.sections if s.key == "dosage"] == [
-        "200 mg to 400 mg.", "500 mg to 1 g."]
+        "200 mg to 400 mg.",
+        "500 mg to 1 g.",
+    ]
 
 
 def test_repeated_sets_without_ingredient_headings_use_generic_names() -> None:
     mono = load("repeated-generic-names")
     assert keyed(mono) == [
-        ("generic-name", "Alphamine"), ("usage", "Alphamine"),
-        ("generic-name", "Betazole"), ("usage", "Betazole"),
+        ("generic-name", "Alphamine"),
+        ("usage", "Alphamine"),
+        ("generic-name", "Betazole"),
+        ("usage", "Betazole"),
     ]
 
 
@@ -108,7 +124,8 @@ def test_thematic_break_is_not_front_matter() -> None:
 def test_inline_html_keeps_its_text() -> None:
     mono = load("inline-html")
     assert text_of(mono, "how-it-works") == (
-        "It binds H2 receptors and lowers acid by 10^3 fold, mostly.")
+        "It binds H2 receptors and lowers acid by 10^3 fold, mostly."
+    )
 
 
 def test_titles_with_punctuation_and_non_ascii() -> None:

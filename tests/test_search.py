@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -43,23 +42,32 @@ QUALITY: list[tuple[str, dict[str, object], list[object]]] = [
     ("curcumin", {}, ["turmeric", "..."]),
     ("paracetamol", {}, ["acetaminophen", "ibuprofen-paracetamol", "..."]),
     # combination products: the single medicine, then combinations, then mentions
-    ("ibuprofen", {}, ["ibuprofen", frozenset({"ibuprofen-famotidine", "ibuprofen-paracetamol"}),
-                       "..."]),
+    (
+        "ibuprofen",
+        {},
+        ["ibuprofen", frozenset({"ibuprofen-famotidine", "ibuprofen-paracetamol"}), "..."],
+    ),
     ("amoxicillin", {}, ["amoxicillin", "amoxicillin-clavulanic-acid"]),
     ("tramadol", {}, ["ketorolac-tramadol", "..."]),
     ("ketorolac", {}, ["ketorolac-tramadol"]),
     ("famotidine", {}, ["famotidine", "ibuprofen-famotidine", "..."]),
     # misspellings
     ("amoxicilin", {}, ["amoxicillin", "amoxicillin-clavulanic-acid"]),
-    ("ibuprofin", {}, ["ibuprofen", frozenset({"ibuprofen-famotidine", "ibuprofen-paracetamol"}),
-                       "..."]),
+    (
+        "ibuprofin",
+        {},
+        ["ibuprofen", frozenset({"ibuprofen-famotidine", "ibuprofen-paracetamol"}), "..."],
+    ),
     ("paracetamole", {}, ["acetaminophen", "ibuprofen-paracetamol", "..."]),
     ("colostrom", {}, ["colostrum"]),
     ("metformine", {}, ["metformin", "..."]),
     ("simvastatn", {}, ["simvastatin", "..."]),
     # symptoms and topics
-    ("heartburn", {}, [frozenset({"calcium-carbonate", "famotidine", "omeprazole",
-                                  "pantoprazole"}), "..."]),
+    (
+        "heartburn",
+        {},
+        [frozenset({"calcium-carbonate", "famotidine", "omeprazole", "pantoprazole"}), "..."],
+    ),
     ("cholesterol", {}, [frozenset({"atorvastatin", "simvastatin"}), "..."]),
     ("constipation", {}, [frozenset({"senna", "polyethylene-glycol-3350"}), "..."]),
     ("sleep aid", {}, [frozenset({"doxylamine", "diphenhydramine"}), "..."]),
@@ -85,7 +93,7 @@ def check_order(ids: list[str], expected: list[object]) -> None:
     for group in groups:
         want = {group} if isinstance(group, str) else set(group)  # type: ignore[arg-type]
         got = set(ids[pos : pos + len(want)])
-        assert got == want, f"at {pos}: expected {sorted(want)}, got {ids[pos:pos + len(want)]}"
+        assert got == want, f"at {pos}: expected {sorted(want)}, got {ids[pos : pos + len(want)]}"
         pos += len(want)
     if not more:
         assert ids[pos:] == [], f"unexpected extra results {ids[pos:]}"
@@ -94,8 +102,9 @@ def check_order(ids: list[str], expected: list[object]) -> None:
 
 
 @pytest.mark.parametrize("query, options, expected", QUALITY, ids=[q[0] for q in QUALITY])
-def test_quality_table(ix: Index, query: str, options: dict[str, object],
-                       expected: list[object]) -> None:
+def test_quality_table(
+    ix: Index, query: str, options: dict[str, object], expected: list[object]
+) -> None:
     result, _ = search(ix, query, limit=200, **options)  # type: ignore[arg-type]
     check_order([h.id for h in result.hits], expected)
 
@@ -173,8 +182,10 @@ def test_snippets_are_plain_text_of_about_thirty_words(ix: Index) -> None:
         ("pain -fever", '(("pain") NOT "fever")'),
         ("atorva*", '("atorva"*)'),
         ("allergy", '(("allergy" OR "allerg"*))'),
-        ('NEAR(a b) OR c:d ^e "unbalanced', '("near" AND "a" AND "b" AND "or" AND "c" AND "d"'
-                                            ' AND "e" AND "unbalanced")'),
+        (
+            'NEAR(a b) OR c:d ^e "unbalanced',
+            '("near" AND "a" AND "b" AND "or" AND "c" AND "d" AND "e" AND "unbalanced")',
+        ),
     ],
 )
 def test_query_builder_quotes_every_token(text: str, expected: str) -> None:
@@ -182,10 +193,39 @@ def test_query_builder_quotes_every_token(text: str, expected: str) -> None:
 
 
 HOSTILE = [
-    '"', '""', '"""', "*", "^", ":", "NEAR(", "NEAR(a b", "AND", "OR", "NOT", "a AND", "( )",
-    ")(", "title:colostrum", "-", "--", "-*", "a -", "'; DROP TABLE docs; --",
-    "1' OR '1'='1", "x" * 100_000, "!!!???", "💊🤒", "colostrum 💊", "\x00", "\\", "%", "_",
-    "a\nb", "é" * 50, "*colostrum", "co*lostrum",
+    '"',
+    '""',
+    '"""',
+    "*",
+    "^",
+    ":",
+    "NEAR(",
+    "NEAR(a b",
+    "AND",
+    "OR",
+    "NOT",
+    "a AND",
+    "( )",
+    ")(",
+    "title:colostrum",
+    "-",
+    "--",
+    "-*",
+    "a -",
+    "'; DROP TABLE docs; --",
+    "1' OR '1'='1",
+    "x" * 100_000,
+    "!!!???",
+    "💊🤒",
+    "colostrum 💊",
+    "\x00",
+    "\\",
+    "%",
+    "_",
+    "a\nb",
+    "é" * 50,
+    "*colostrum",
+    "co*lostrum",
 ]
 
 

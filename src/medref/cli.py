@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -38,13 +38,13 @@ Every command takes --json. Run 'medref --help' for all commands and options.
 """
 
 
-class Color(str, Enum):
+class Color(StrEnum):
     auto = "auto"
     always = "always"
     never = "never"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     jsonl = "jsonl"
     json = "json"
     md = "md"
@@ -125,8 +125,9 @@ def main_options(
     ctx: typer.Context,
     corpus: Annotated[
         list[Path] | None,
-        typer.Option("--corpus", "-c", help="Extra monograph folder; repeatable, first wins.",
-                     metavar="DIR"),
+        typer.Option(
+            "--corpus", "-c", help="Extra monograph folder; repeatable, first wins.", metavar="DIR"
+        ),
     ] = None,
     color: Annotated[
         Color, typer.Option("--color", help="Colour: auto (on a terminal), always or never.")
@@ -156,12 +157,17 @@ def main_options(
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (see README).")]
 SectionOpt = Annotated[
     list[str] | None,
-    typer.Option("--section", "-s", help="Section key or synonym; repeatable.",
-                 autocompletion=complete_sections, metavar="KEY"),
+    typer.Option(
+        "--section",
+        "-s",
+        help="Section key or synonym; repeatable.",
+        autocompletion=complete_sections,
+        metavar="KEY",
+    ),
 ]
 NameArg = Annotated[
-    str, typer.Argument(help="Id, title or alias.", autocompletion=complete_names,
-                        show_default=False)
+    str,
+    typer.Argument(help="Id, title or alias.", autocompletion=complete_names, show_default=False),
 ]
 
 
@@ -258,9 +264,13 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if not _isatty(sys.stdout):
         from medref.sanitize import safe_line
 
-        sys.stdout.write("".join(
-            f"{safe_line(r['id'])}\t{safe_line(r['title'])}\t{','.join(r['sections'])}"
-            f"\t{safe_line(r['source'])}\n" for r in rows))
+        sys.stdout.write(
+            "".join(
+                f"{safe_line(r['id'])}\t{safe_line(r['title'])}\t{','.join(r['sections'])}"
+                f"\t{safe_line(r['source'])}\n"
+                for r in rows
+            )
+        )
         return
     from medref import render
     from medref.output import render as out
@@ -272,8 +282,9 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 @reports_errors
 def search(
     ctx: typer.Context,
-    query: Annotated[list[str], typer.Argument(help='Words; "a phrase", -exclude, prefix*.',
-                                               show_default=False)],
+    query: Annotated[
+        list[str], typer.Argument(help='Words; "a phrase", -exclude, prefix*.', show_default=False)
+    ],
     section: SectionOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results shown.")] = 10,
     all_sections: Annotated[
@@ -291,8 +302,12 @@ def search(
 
     keys = [canonical_request(s) or slugify(s) for s in section or []]
     text = " ".join(query)
-    result, parsed = _index(ctx, lambda ix: run_search(
-        ix, text, sections=keys or None, limit=limit, all_sections=all_sections))
+    result, parsed = _index(
+        ctx,
+        lambda ix: run_search(
+            ix, text, sections=keys or None, limit=limit, all_sections=all_sections
+        ),
+    )
     notes = ["query cut to its first 16 words"] if parsed.truncated else []
     if as_json:
         from medref.output import emit_json
@@ -392,8 +407,9 @@ def validate(
     ctx: typer.Context,
     paths: Annotated[
         list[Path] | None,
-        typer.Argument(help="Files or folders to check (default: every corpus in use).",
-                       show_default=False),
+        typer.Argument(
+            help="Files or folders to check (default: every corpus in use).", show_default=False
+        ),
     ] = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="Missing or empty sections are errors.")

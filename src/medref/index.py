@@ -177,8 +177,14 @@ class _Writer:
         conn.execute("DELETE FROM sections WHERE doc=?", (doc,))
         conn.execute("DELETE FROM names WHERE doc=?", (doc,))
 
-    def put(self, a: Assigned, mono: Monograph | None, error: str | None,
-            data: bytes | None = None, doc: int | None = None) -> None:
+    def put(
+        self,
+        a: Assigned,
+        mono: Monograph | None,
+        error: str | None,
+        data: bytes | None = None,
+        doc: int | None = None,
+    ) -> None:
         """Insert or replace one file's rows. `data` reuses an already packed monograph."""
         conn = self.conn
         e = a.entry
@@ -193,8 +199,18 @@ class _Writer:
             if mono is not None
             else None
         )
-        values = (e.path, e.corpus, e.rel, e.stamp, a.id, int(a.active and mono is not None),
-                  mono.title if mono else None, summary, data, json.dumps(problems))
+        values = (
+            e.path,
+            e.corpus,
+            e.rel,
+            e.stamp,
+            a.id,
+            int(a.active and mono is not None),
+            mono.title if mono else None,
+            summary,
+            data,
+            json.dumps(problems),
+        )
         if doc is None:
             cur = conn.execute(
                 "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, summary, data,"
@@ -219,8 +235,17 @@ class _Writer:
         aliases = " ; ".join(mono.aliases)
         meta = " ; ".join([mono.drug_class or "", *mono.tags])
         rows = [
-            (doc, i, s.key, s.label, mono.title, aliases, meta,
-             f"{s.heading} {s.ingredient or ''}".strip(), s.text)
+            (
+                doc,
+                i,
+                s.key,
+                s.label,
+                mono.title,
+                aliases,
+                meta,
+                f"{s.heading} {s.ingredient or ''}".strip(),
+                s.text,
+            )
             for i, s in enumerate(mono.sections)
         ]
         if not rows:  # still findable by name
@@ -266,8 +291,13 @@ class BuildReport:
 class Index:
     """An open, fresh index over a list of corpora."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path | None, corpora: list[Corpus],
-                 report: BuildReport) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path | None,
+        corpora: list[Corpus],
+        report: BuildReport,
+    ) -> None:
         self.conn = conn
         self.path = path  # None when the index lives in memory
         self.corpora = corpora
@@ -278,25 +308,34 @@ class Index:
     def resolve(self, name: str) -> int:
         """The doc number for an id, title or alias; raises NotFound or UsageError."""
         if "\x00" in name:
-            raise NotFound(f"no monograph named {_shown(name)}",
-                           hint="names cannot contain NUL bytes")
+            raise NotFound(
+                f"no monograph named {_shown(name)}", hint="names cannot contain NUL bytes"
+            )
         key = name_key(name)
         if not key:
-            raise UsageError(f"{_shown(name)} is not a monograph name",
-                             hint="give an id, title or alias, e.g. 'medref show colostrum'")
+            raise UsageError(
+                f"{_shown(name)} is not a monograph name",
+                hint="give an id, title or alias, e.g. 'medref show colostrum'",
+            )
         if len(name) > MAX_NAME:
             raise NotFound("no monograph has a name that long", hint="try 'medref list'")
-        row = self.conn.execute(
-            "SELECT d.doc FROM docs d WHERE d.id=? AND d.active", (name.strip().lower(),)
-        ).fetchone() or self.conn.execute(
-            "SELECT n.doc FROM names n JOIN docs d ON d.doc=n.doc WHERE n.norm=? AND d.active"
-            " ORDER BY n.rank, d.corpus, d.doc LIMIT 1",
-            (key,),
-        ).fetchone()
+        row = (
+            self.conn.execute(
+                "SELECT d.doc FROM docs d WHERE d.id=? AND d.active", (name.strip().lower(),)
+            ).fetchone()
+            or self.conn.execute(
+                "SELECT n.doc FROM names n JOIN docs d ON d.doc=n.doc WHERE n.norm=? AND d.active"
+                " ORDER BY n.rank, d.corpus, d.doc LIMIT 1",
+                (key,),
+            ).fetchone()
+        )
         if row:
             return int(row[0])
-        raise NotFound(f"no monograph named {_shown(name)}", suggestions=self.suggest(key),
-                       hint="try 'medref list' or 'medref search'")
+        raise NotFound(
+            f"no monograph named {_shown(name)}",
+            suggestions=self.suggest(key),
+            hint="try 'medref list' or 'medref search'",
+        )
 
     def suggest(self, key: str, limit: int = 5) -> list[str]:
         """Ids whose names are close to `key` (a name_key)."""
@@ -324,13 +363,13 @@ class Index:
     def load(self, doc: int) -> Monograph:
         row = self.conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()
         if row is None or row[0] is None:
-            raise NotFound(f"monograph #{doc} is not in the index", hint="run 'medref index --rebuild'")
+            raise NotFound(
+                f"monograph #{doc} is not in the index", hint="run 'medref index --rebuild'"
+            )
         return unpack(row[0])
 
     def all(self) -> Iterator[Monograph]:
-        for (data,) in self.conn.execute(
-            "SELECT data FROM docs WHERE active ORDER BY id"
-        ):
+        for (data,) in self.conn.execute("SELECT data FROM docs WHERE active ORDER BY id"):
             yield unpack(data)
 
     def summaries(self) -> list[dict[str, Any]]:
@@ -339,8 +378,15 @@ class Index:
             "SELECT id, title, summary, path FROM docs WHERE active ORDER BY id"
         ):
             aliases, keys = json.loads(summary)
-            out.append({"id": mono_id, "title": title, "aliases": aliases, "sections": keys,
-                        "source": path})
+            out.append(
+                {
+                    "id": mono_id,
+                    "title": title,
+                    "aliases": aliases,
+                    "sections": keys,
+                    "source": path,
+                }
+            )
         return out
 
     def completions(self, prefix: str, limit: int = 200) -> list[str]:
@@ -369,12 +415,12 @@ class Index:
         meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
         count = self.conn.execute("SELECT count(*) FROM docs WHERE active").fetchone()[0]
         files = self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
-        unreadable = self.conn.execute(
-            "SELECT count(*) FROM docs WHERE data IS NULL").fetchone()[0]
+        unreadable = self.conn.execute("SELECT count(*) FROM docs WHERE data IS NULL").fetchone()[0]
         overridden = [
             {"id": i, "source": p}
             for i, p in self.conn.execute(
-                "SELECT id, path FROM docs WHERE NOT active AND data IS NOT NULL ORDER BY id")
+                "SELECT id, path FROM docs WHERE NOT active AND data IS NOT NULL ORDER BY id"
+            )
         ]
         renamed = [
             {"id": i, "source": p}
@@ -472,8 +518,15 @@ def _labels(corpora: list[Corpus]) -> list[str]:
     return [c.origin for c in corpora]
 
 
-def _sync(conn: sqlite3.Connection, corpora: list[Corpus], entries: list[FileEntry],
-          digest: str, progress: Progress | None, warn: Warn, full: bool) -> BuildReport:
+def _sync(
+    conn: sqlite3.Connection,
+    corpora: list[Corpus],
+    entries: list[FileEntry],
+    digest: str,
+    progress: Progress | None,
+    warn: Warn,
+    full: bool,
+) -> BuildReport:
     """Bring the index in `conn` up to date with `entries`, in one transaction."""
     start = time.perf_counter()
     report = BuildReport(full=full)
@@ -504,7 +557,9 @@ def _sync(conn: sqlite3.Connection, corpora: list[Corpus], entries: list[FileEnt
             if before is None or before[1] != a.entry.stamp:
                 todo.append((a, labels[a.entry.corpus]))
             elif (before[2], before[3], bool(before[4])) != (
-                a.entry.corpus, a.id, a.active and before[5]
+                a.entry.corpus,
+                a.id,
+                a.active and before[5],
             ):
                 # Same file, new id or precedence: re-file the parsed data we already have.
                 doc = before[0]
@@ -545,8 +600,14 @@ def _sync(conn: sqlite3.Connection, corpora: list[Corpus], entries: list[FileEnt
     return report
 
 
-def _build_file(path: Path, corpora: list[Corpus], entries: list[FileEntry], digest: str,
-                progress: Progress | None, warn: Warn) -> BuildReport:
+def _build_file(
+    path: Path,
+    corpora: list[Corpus],
+    entries: list[FileEntry],
+    digest: str,
+    progress: Progress | None,
+    warn: Warn,
+) -> BuildReport:
     """Build a whole new index beside `path`, then swap it in atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
@@ -572,16 +633,26 @@ def _build_file(path: Path, corpora: list[Corpus], entries: list[FileEntry], dig
     return report
 
 
-def _memory(corpora: list[Corpus], entries: list[FileEntry], digest: str,
-            progress: Progress | None, warn: Warn) -> Index:
+def _memory(
+    corpora: list[Corpus],
+    entries: list[FileEntry],
+    digest: str,
+    progress: Progress | None,
+    warn: Warn,
+) -> Index:
     conn = _connect(":memory:")
     _create(conn)
     report = _sync(conn, corpora, entries, digest, progress, warn, full=True)
     return Index(conn, None, corpora, report)
 
 
-def open_index(corpora: list[Corpus], *, rebuild: bool = False,
-               progress: Progress | None = None, warn: Warn = lambda _m: None) -> Index:
+def open_index(
+    corpora: list[Corpus],
+    *,
+    rebuild: bool = False,
+    progress: Progress | None = None,
+    warn: Warn = lambda _m: None,
+) -> Index:
     """Open the index for these corpora, refreshing or rebuilding it as needed."""
     entries, scan_warnings = scan(corpora)
     for w in scan_warnings:
@@ -611,8 +682,13 @@ def open_index(corpora: list[Corpus], *, rebuild: bool = False,
         return _memory(corpora, entries, digest, progress, warn)
 
 
-def with_index(corpora: list[Corpus], action: Callable[[Index], Any], *,
-               progress: Progress | None = None, warn: Warn = lambda _m: None) -> Any:
+def with_index(
+    corpora: list[Corpus],
+    action: Callable[[Index], Any],
+    *,
+    progress: Progress | None = None,
+    warn: Warn = lambda _m: None,
+) -> Any:
     """Run action on a fresh index; if the cache turns out damaged, rebuild once and retry."""
     index = open_index(corpora, progress=progress, warn=warn)
     try:

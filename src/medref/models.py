@@ -158,8 +158,15 @@ class Monograph:
             "corpus": self.corpus,
             "fm": list(self.front_matter_keys),
             "sections": [
-                [s.key, s.heading, s.markdown, s.text, s.line, s.ingredient,
-                 [b.to_list() for b in s.blocks]]
+                [
+                    s.key,
+                    s.heading,
+                    s.markdown,
+                    s.text,
+                    s.line,
+                    s.ingredient,
+                    [b.to_list() for b in s.blocks],
+                ]
                 for s in self.sections
             ],
             "faqs": [[f.question, f.answer, f.ingredient] for f in self.faqs],

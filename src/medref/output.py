@@ -80,8 +80,9 @@ def emit_json(data: Any, *, stream: Any = None) -> None:
 
 def emit_error(err: MedrefError, as_json: bool) -> None:
     if as_json:
-        payload = {"error": {"code": err.code, "message": err.message,
-                             "suggestions": err.suggestions}}
+        payload = {
+            "error": {"code": err.code, "message": err.message, "suggestions": err.suggestions}
+        }
         print(json.dumps(payload, ensure_ascii=False), file=sys.stderr)
     else:
         print(f"medref: {safe_line(err.line())}", file=sys.stderr)
@@ -111,9 +112,9 @@ def render(renderable: RenderableType, settings: Settings) -> None:
         console.print(renderable)
     text = _TRAILING.sub(r"\1", cap.get())
     want_pager = tty and settings.pager is not False
-    if want_pager and (settings.pager or text.count("\n") >= _terminal_height()):
-        if _page(text):
-            return
+    long = settings.pager or text.count("\n") >= _terminal_height()
+    if want_pager and long and _page(text):
+        return
     sys.stdout.write(text)
 
 

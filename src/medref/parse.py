@@ -189,7 +189,8 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         reason = getattr(exc, "problem", None) or type(exc).__name__
-        return {}, j + 1, [Problem("front-matter-yaml", f"invalid YAML front matter: {reason}", line)]
+        message = f"invalid YAML front matter: {reason}"
+        return {}, j + 1, [Problem("front-matter-yaml", message, line)]
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -497,8 +498,9 @@ def _group_flags(tops: list[_Top]) -> list[bool]:
 
 def _find_starts(tops: list[_Top], title_seen: bool) -> tuple[list[_Start], str | None]:
     """Decide where sections begin. Returns (starts, text of the H1 used as title)."""
-    starts: list[_Start] = [_Start(0, 0, "overview", "Overview", 7, None, implicit=True,
-                                   skip_first=False)]
+    starts: list[_Start] = [
+        _Start(0, 0, "overview", "Overview", 7, None, implicit=True, skip_first=False)
+    ]
     h1_title: str | None = None
     group: tuple[str, int] | None = None
     groups = _group_flags(tops)
@@ -510,37 +512,68 @@ def _find_starts(tops: list[_Top], title_seen: bool) -> tuple[list[_Start], str 
             label, value = _split_heading(top.text)
             if group and level <= group[1]:
                 group = None
-            if (level == 1 and not title_seen and h1_title is None and not top.canonical
-                    and cur.implicit):
+            if (
+                level == 1
+                and not title_seen
+                and h1_title is None
+                and not top.canonical
+                and cur.implicit
+            ):
                 h1_title = top.text
-                starts.append(_Start(k, top.line, "overview", "Overview", 7, None,
-                                     implicit=True, skip_first=True))
+                starts.append(
+                    _Start(
+                        k, top.line, "overview", "Overview", 7, None, implicit=True, skip_first=True
+                    )
+                )
                 continue
             ingredient = group[0] if group else None
             if top.canonical:
-                starts.append(_Start(k, top.line, top.canonical, label, level, ingredient,
-                                     value=value))
+                starts.append(
+                    _Start(k, top.line, top.canonical, label, level, ingredient, value=value)
+                )
             elif cur.key == "faqs" and top.text.endswith("?") and not cur.implicit:
                 continue  # one heading per question stays inside the FAQs
             elif groups[k] and top.text:
                 group = (top.text, level)
-                starts.append(_Start(k, top.line, "overview", top.text, level, top.text,
-                                     implicit=True))
+                starts.append(
+                    _Start(k, top.line, "overview", top.text, level, top.text, implicit=True)
+                )
             elif not cur.implicit and cur.level < level:
                 continue  # a sub-heading inside the current section
             else:
                 key = slugify(label) or "section"
-                starts.append(_Start(k, top.line, key, label or top.text, level, ingredient,
-                                     value=value))
+                starts.append(
+                    _Start(k, top.line, key, label or top.text, level, ingredient, value=value)
+                )
         elif top.label:
             lk = label_key(top.label)
             ingredient = group[0] if group else None
             if top.canonical:
-                starts.append(_Start(k, top.line, top.canonical, top.label, 7, ingredient,
-                                     by_label=True, skip_first=False))
+                starts.append(
+                    _Start(
+                        k,
+                        top.line,
+                        top.canonical,
+                        top.label,
+                        7,
+                        ingredient,
+                        by_label=True,
+                        skip_first=False,
+                    )
+                )
             elif lk in EXTRA_LABELS and (cur.implicit or cur.by_label or k > last_heading):
-                starts.append(_Start(k, top.line, slugify(top.label), top.label, 7, ingredient,
-                                     by_label=True, skip_first=False))
+                starts.append(
+                    _Start(
+                        k,
+                        top.line,
+                        slugify(top.label),
+                        top.label,
+                        7,
+                        ingredient,
+                        by_label=True,
+                        skip_first=False,
+                    )
+                )
     return starts, h1_title
 
 
@@ -548,8 +581,9 @@ def _has_content(lines: list[str], start: int, end: int) -> bool:
     return any(line.strip() for line in lines[start:end])
 
 
-def _sections(tokens: list[Any], tops: list[_Top], starts: list[_Start], lines: list[str],
-              line_offset: int) -> list[Section]:
+def _sections(
+    tokens: list[Any], tops: list[_Top], starts: list[_Start], lines: list[str], line_offset: int
+) -> list[Section]:
     sections: list[Section] = []
     carry_line: int | None = None  # an empty group heading's line joins the next section
     for n, st in enumerate(starts):
@@ -645,32 +679,23 @@ def _split_qa(block: Block) -> tuple[str, str] | None:
     return None
 
 
+def _section_faqs(section: Section) -> list[Faq]:
+    pairs: list[tuple[str, list[str]]] = []  # question, answer parts
+    for block in section.blocks:
+        qa = _split_qa(block) if block.kind in ("li", "p", "h", "quote") else None
+        if qa and (block.kind != "li" or block.marker):
+            question, first = qa
+            pairs.append((question, [first] if first else []))
+        elif pairs and block.kind not in ("hr",):
+            text = _clean(block.plain())
+            if text:
+                pairs[-1][1].append(_A_PREFIX.sub("", text))
+    return [Faq(q, _clean(" ".join(a)), section.ingredient) for q, a in pairs]
+
+
 def extract_faqs(sections: list[Section] | tuple[Section, ...]) -> list[Faq]:
-    faqs: list[Faq] = []
-    for section in sections:
-        if section.key != "faqs":
-            continue
-        question: str | None = None
-        answer: list[str] = []
-
-        def flush() -> None:
-            if question:
-                faqs.append(Faq(question, _clean(" ".join(answer)), section.ingredient))
-
-        for block in section.blocks:
-            if block.kind in ("hr", "code") and question is None:
-                continue
-            qa = _split_qa(block) if block.kind in ("li", "p", "h", "quote") else None
-            if qa and (block.kind != "li" or block.marker):
-                flush()
-                question, first = qa
-                answer = [first] if first else []
-            elif question is not None:
-                text = _clean(block.plain())
-                if text:
-                    answer.append(_A_PREFIX.sub("", text))
-        flush()
-    return faqs
+    """Question/answer pairs from every FAQs section, in document order."""
+    return [faq for s in sections if s.key == "faqs" for faq in _section_faqs(s)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -691,8 +716,14 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
     stem = Path(path).stem if path else ""
     title = fm_title or h1 or stem or "Untitled"
     if not fm_title:
-        problems.append(Problem("missing-title", "front matter has no 'title'", 1,
-                                "error" if not (h1 or stem) else "warning"))
+        problems.append(
+            Problem(
+                "missing-title",
+                "front matter has no 'title'",
+                1,
+                "error" if not (h1 or stem) else "warning",
+            )
+        )
     if not text.strip():
         problems.append(Problem("empty", "file is empty", 1))
     return Monograph(

@@ -7,10 +7,9 @@ through `safe()` so nothing in a file can steer the terminal.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
-
-import re
 
 from rich.console import Group, RenderableType
 from rich.padding import Padding
@@ -53,8 +52,10 @@ def _span_style(flags: int) -> str:
 def spans_text(spans: Iterable[tuple[str, int]]) -> Text:
     text = Text()
     for chunk, flags in spans:
-        text.append(safe(" ".join(chunk.split(" ")) if flags & CODE else _squash(chunk)),
-                    _span_style(flags) or None)
+        text.append(
+            safe(" ".join(chunk.split(" ")) if flags & CODE else _squash(chunk)),
+            _span_style(flags) or None,
+        )
     return text
 
 
@@ -125,7 +126,10 @@ def footer() -> Text:
 
 def section(sec: Section) -> list[RenderableType]:
     body = blocks(sec.blocks) or [Text("(empty)", style=STYLE_META)]
-    return [Text(safe_line(sec.label), style=STYLE_HEADING), Padding(Group(*body), (0, 0, 0, 2), expand=False)]
+    return [
+        Text(safe_line(sec.label), style=STYLE_HEADING),
+        Padding(Group(*body), (0, 0, 0, 2), expand=False),
+    ]
 
 
 def monograph(mono: Monograph, sections: Sequence[Section]) -> Group:
@@ -165,8 +169,9 @@ def faqs(mono: Monograph, items: Sequence[Faq], query: str | None = None) -> Gro
 def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
     parts: list[RenderableType] = []
     if result.corrected_query:
-        parts.append(Text(f"showing results for {safe_line(result.corrected_query)!r}",
-                          style="italic"))
+        parts.append(
+            Text(f"showing results for {safe_line(result.corrected_query)!r}", style="italic")
+        )
         parts.append(Text())
     for note in notes:
         parts.append(Text(note, style=STYLE_META))
@@ -183,8 +188,9 @@ def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
         parts.append(Text())
     shown = len(result.hits)
     if result.total > shown:
-        parts.append(Text(f"{shown} of {result.total} shown; use --limit for more.",
-                          style=STYLE_META))
+        parts.append(
+            Text(f"{shown} of {result.total} shown; use --limit for more.", style=STYLE_META)
+        )
     parts.append(footer())
     return Group(*parts)
 
@@ -196,8 +202,12 @@ def listing(rows: Sequence[dict[str, Any]]) -> Table:
     table.add_column("sections", justify="right")
     table.add_column("source", style=STYLE_META, overflow="fold")
     for r in rows:
-        table.add_row(safe_line(r["id"]), safe_line(r["title"]), str(len(r["sections"])),
-                      safe_line(r["source"]))
+        table.add_row(
+            safe_line(r["id"]),
+            safe_line(r["title"]),
+            str(len(r["sections"])),
+            safe_line(r["source"]),
+        )
     return table
 
 

@@ -206,8 +206,14 @@ class _Doc:
     rows: list[tuple[Any, ...]] = field(default_factory=list)
 
 
-def search(index: Index, text: str, *, sections: list[str] | None = None, limit: int = 10,
-           all_sections: bool = False) -> tuple[SearchResult, Query]:
+def search(
+    index: Index,
+    text: str,
+    *,
+    sections: list[str] | None = None,
+    limit: int = 10,
+    all_sections: bool = False,
+) -> tuple[SearchResult, Query]:
     query = parse_query(text)
     expr = fts_expression(query)
     if expr is None:
@@ -234,9 +240,18 @@ def search(index: Index, text: str, *, sections: list[str] | None = None, limit:
         params += sections
     qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
     docs: dict[int, _Doc] = {}
-    for rowid, doc, ord_, key, label, mono_id, title, summary, rank, body_rank in (
-        index.conn.execute(sql, params)
-    ):
+    for (
+        rowid,
+        doc,
+        ord_,
+        key,
+        label,
+        mono_id,
+        title,
+        summary,
+        rank,
+        body_rank,
+    ) in index.conn.execute(sql, params):
         d = docs.get(doc)
         if d is None:
             aliases = json.loads(summary)[0]
@@ -245,15 +260,17 @@ def search(index: Index, text: str, *, sections: list[str] | None = None, limit:
         # For a name query show the Usage section; otherwise body matches first, boilerplate
         # disclaimers last, then the better body score.
         prefer = not (d.tier < 2 and key == "usage")
-        d.rows.append((prefer, body_rank == 0, key == "disclaimer", body_rank, ord_, rowid, key,
-                       label))
+        d.rows.append(
+            (prefer, body_rank == 0, key == "disclaimer", body_rank, ord_, rowid, key, label)
+        )
     # An excluded word drops the whole monograph, not just the sections that contain it.
     for t in query.terms:
         if t.negative:
             neg = _term_expr(Term(t.words, t.prefix))
             for (doc,) in index.conn.execute(
                 "SELECT DISTINCT s.doc FROM fts JOIN sections s ON s.rowid = fts.rowid"
-                " WHERE fts MATCH ?", (neg,)
+                " WHERE fts MATCH ?",
+                (neg,),
             ):
                 docs.pop(doc, None)
     ordered = sorted(docs.values(), key=lambda d: (d.tier, d.rank, d.id))

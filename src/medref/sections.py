@@ -54,8 +54,9 @@ def select(mono: Monograph, requests: list[str]) -> tuple[tuple[Section, ...], l
     for req in requests:
         slug = slugify(req)
         if not slug:
-            raise UsageError(f"{req!r} is not a section name",
-                             hint="try one of: " + ", ".join(CANONICAL_KEYS))
+            raise UsageError(
+                f"{req!r} is not a section name", hint="try one of: " + ", ".join(CANONICAL_KEYS)
+            )
         if slug in present:
             key = slug
         else:
@@ -63,8 +64,8 @@ def select(mono: Monograph, requests: list[str]) -> tuple[tuple[Section, ...], l
             if canon is None:
                 raise UsageError(
                     f"unknown section {req!r}",
-                    hint="sections are: " + ", ".join([*CANONICAL_KEYS, *sorted(
-                        present - set(CANONICAL_KEYS))]),
+                    hint="sections are: "
+                    + ", ".join([*CANONICAL_KEYS, *sorted(present - set(CANONICAL_KEYS))]),
                 )
             key = canon
         if key in present:
@@ -73,8 +74,10 @@ def select(mono: Monograph, requests: list[str]) -> tuple[tuple[Section, ...], l
             missing.append(req)
     if requests and not wanted:
         have = ", ".join(mono.section_keys()) or "none"
-        raise NotFound(f"{mono.id} has no {' or '.join(repr(m) for m in missing)} section",
-                       hint=f"its sections are: {have}")
+        raise NotFound(
+            f"{mono.id} has no {' or '.join(repr(m) for m in missing)} section",
+            hint=f"its sections are: {have}",
+        )
     chosen = tuple(s for s in mono.sections if s.key in set(wanted))
     return chosen, missing
 
@@ -84,6 +87,4 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
     if not query:
         return faqs
     words = fold(query).split()
-    return tuple(
-        f for f in faqs if all(w in fold(f"{f.question} {f.answer}") for w in words)
-    )
+    return tuple(f for f in faqs if all(w in fold(f"{f.question} {f.answer}") for w in words))

@@ -22,8 +22,13 @@ class Finding:
     message: str
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "line": self.line, "level": self.level, "code": self.code,
-                "message": self.message}
+        return {
+            "file": self.file,
+            "line": self.line,
+            "level": self.level,
+            "code": self.code,
+            "message": self.message,
+        }
 
     def __str__(self) -> str:
         return f"{self.file}:{self.line}: {self.level}: {self.message} [{self.code}]"
@@ -53,14 +58,22 @@ def _check_front_matter(mono: Monograph, file: str) -> list[Finding]:
     out = []
     for key in mono.front_matter_keys:
         if key not in KNOWN_FRONT_MATTER and key not in JEKYLL_KEYS:
-            out.append(Finding(file, 1, "warning", "unknown-key",
-                               f"unknown front-matter key {key!r}"))
+            out.append(
+                Finding(file, 1, "warning", "unknown-key", f"unknown front-matter key {key!r}")
+            )
     if mono.reviewed is not None:
         try:
             _dt.date.fromisoformat(mono.reviewed)
         except ValueError:
-            out.append(Finding(file, 1, "warning", "reviewed-date",
-                               f"'reviewed' should be a date (YYYY-MM-DD), not {mono.reviewed!r}"))
+            out.append(
+                Finding(
+                    file,
+                    1,
+                    "warning",
+                    "reviewed-date",
+                    f"'reviewed' should be a date (YYYY-MM-DD), not {mono.reviewed!r}",
+                )
+            )
     return out
 
 
@@ -75,22 +88,40 @@ def _check_sections(mono: Monograph, file: str, strict: bool) -> list[Finding]:
         if not found:
             out.append(Finding(file, 1, level, "missing-section", f"no '{key}' section"))
         elif not any(s.text.strip() for s in found):
-            out.append(Finding(file, found[0].line, level, "empty-section",
-                               f"the '{key}' section is empty"))
+            out.append(
+                Finding(
+                    file, found[0].line, level, "empty-section", f"the '{key}' section is empty"
+                )
+            )
     for s in by_key.get("faqs", []):
         items = sum(1 for b in s.blocks if b.kind == "li" and b.marker and b.depth == 0)
         pairs = [f for f in mono.faqs if f.ingredient == s.ingredient]
         if not pairs and s.text.strip():
-            out.append(Finding(file, s.line, "error", "faq-pairs",
-                               "no question/answer pairs could be read from the FAQs"))
+            out.append(
+                Finding(
+                    file,
+                    s.line,
+                    "error",
+                    "faq-pairs",
+                    "no question/answer pairs could be read from the FAQs",
+                )
+            )
         elif items > len(pairs):
-            out.append(Finding(file, s.line, "error", "faq-pairs",
-                               f"{items - len(pairs)} FAQ items are not question/answer pairs"))
+            out.append(
+                Finding(
+                    file,
+                    s.line,
+                    "error",
+                    "faq-pairs",
+                    f"{items - len(pairs)} FAQ items are not question/answer pairs",
+                )
+            )
     for f in mono.faqs:
         if not f.answer:
             line = next((s.line for s in mono.sections if s.key == "faqs"), 1)
-            out.append(Finding(file, line, "error", "faq-answer",
-                               f"question {f.question!r} has no answer"))
+            out.append(
+                Finding(file, line, "error", "faq-answer", f"question {f.question!r} has no answer")
+            )
     return out
 
 
@@ -110,9 +141,15 @@ def _check_unique(monos: list[tuple[str, Monograph]]) -> list[Finding]:
             if owner is None:
                 owners[key] = (mono.id, what, file)
             elif owner[0] != mono.id:
-                out.append(Finding(
-                    file, 1, "error", f"duplicate-{what}",
-                    f"{what} {name!r} is also the {owner[1]} of '{owner[0]}' ({owner[2]})"))
+                out.append(
+                    Finding(
+                        file,
+                        1,
+                        "error",
+                        f"duplicate-{what}",
+                        f"{what} {name!r} is also the {owner[1]} of '{owner[0]}' ({owner[2]})",
+                    )
+                )
     return out
 
 
@@ -122,15 +159,16 @@ def validate(paths: list[Path] | None, corpora: list[Corpus], strict: bool) -> l
         entries, findings = _entries(paths)
     else:
         entries, warnings = scan(corpora)
-        findings = [Finding(w.partition(": ")[0], 1, "error", "unreadable",
-                            w.partition(": ")[2]) for w in warnings]
+        findings = [
+            Finding(w.partition(": ")[0], 1, "error", "unreadable", w.partition(": ")[2])
+            for w in warnings
+        ]
     ids = {a.entry.path: a.id for a in assign_ids([e for e in entries if e.corpus >= 0])}
     monos: list[tuple[str, Monograph]] = []
     for e in entries:
         file = e.path
         if not file.lower().endswith(".md"):
-            findings.append(Finding(file, 1, "error", "not-markdown",
-                                    "not a Markdown file (.md)"))
+            findings.append(Finding(file, 1, "error", "not-markdown", "not a Markdown file (.md)"))
             continue
         try:
             text, problems = read_text(Path(file))
@@ -138,14 +176,24 @@ def validate(paths: list[Path] | None, corpora: list[Corpus], strict: bool) -> l
             findings.append(Finding(file, 1, "error", "not-markdown", str(exc)))
             continue
         except OSError as exc:
-            findings.append(Finding(file, 1, "error", "unreadable",
-                                    f"cannot read ({exc.strerror or exc})"))
+            findings.append(
+                Finding(file, 1, "error", "unreadable", f"cannot read ({exc.strerror or exc})")
+            )
             continue
         mono = parse(text, path=file, mono_id=ids.get(file))
         for p in [*problems, *mono.problems]:
-            level = "error" if p.code in ("not-utf8", "front-matter-yaml",
-                                          "front-matter-unclosed", "missing-title", "empty") \
+            level = (
+                "error"
+                if p.code
+                in (
+                    "not-utf8",
+                    "front-matter-yaml",
+                    "front-matter-unclosed",
+                    "missing-title",
+                    "empty",
+                )
                 else p.level
+            )
             findings.append(Finding(file, p.line, level, p.code, p.message))
         findings += _check_front_matter(mono, file)
         findings += _check_sections(mono, file, strict)
