@@ -196,10 +196,12 @@ def show(
 
         emit_json(mono.to_dict(chosen if section else None))
     elif raw:
-        from medref.output import _isatty, write_text
+        from medref.output import _isatty, colour_wanted, write_text
 
+        # Exact bytes for pipes and files; neutralised wherever a terminal may read them.
+        tty = _isatty(sys.stdout)
         text = "\n\n".join(s.markdown for s in chosen) + "\n"
-        write_text(text, sanitize=_isatty(sys.stdout))
+        write_text(text, sanitize=tty or colour_wanted(_settings(ctx).color, tty))
     else:
         from medref import render
         from medref.output import render as out
@@ -441,6 +443,19 @@ def validate(
         raise typer.Exit(1)
 
 
+def _tolerant_streams() -> None:
+    """Never crash on text the terminal's encoding cannot show; never write to a closed fd."""
+    import io
+    import os
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # started with the descriptor closed
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115
+        elif isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
 def main() -> None:
     """Console entry point."""
     import signal
@@ -448,6 +463,7 @@ def main() -> None:
     # Die quietly when a reader such as `head` closes the pipe, like other Unix tools.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _tolerant_streams()
     try:
         app(prog_name="medref")
     except KeyboardInterrupt:

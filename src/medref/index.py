@@ -34,6 +34,9 @@ SCHEMA_VERSION = 3
 # Parse in worker processes only when there is enough work to pay for starting them.
 PARALLEL_THRESHOLD = 200
 
+# Problems worth a warning line when a file is indexed (validate reports all of them).
+WARN_CODES = frozenset({"front-matter-yaml", "front-matter-unclosed", "not-utf8", "empty"})
+
 Progress = Callable[[int, int], None]
 Warn = Callable[[str], None]
 
@@ -108,6 +111,26 @@ def _parse_one(assigned: Assigned, corpus_label: str) -> Parsed:
     return Parsed(assigned, mono)
 
 
+_PARENT = [os.getpid()]
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's to handle; workers must not print tracebacks of their own.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # If the parent is killed, die with it instead of waiting for work forever (Linux).
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != _PARENT[0]:
+        os._exit(1)
+
+
 def _parse_batch(batch: list[tuple[Assigned, str]]) -> list[Parsed]:
     return [_parse_one(a, label) for a, label in batch]
 
@@ -126,7 +149,8 @@ def _parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> I
     size = 64
     batches = [todo[i : i + size] for i in range(0, total, size)]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    _PARENT[0] = os.getpid()
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
         for result in pool.map(_parse_batch, batches):
             yield from result
             done += len(result)
@@ -579,6 +603,11 @@ def _sync(
                 writer.remove(before[0])
             if parsed.error:
                 warn(f"{a.entry.path}: {parsed.error}; skipped")
+            elif parsed.mono is not None:
+                for p in parsed.mono.problems:
+                    if p.code in WARN_CODES:
+                        warn(f"{a.entry.path}:{p.line}: {p.message}; read as well as possible")
+                        break
             writer.put(a, parsed.mono, parsed.error, None, before[0] if before else None)
             report.parsed += 1
         writer.flush_words()
@@ -610,7 +639,8 @@ def _build_file(
 ) -> BuildReport:
     """Build a whole new index beside `path`, then swap it in atomically."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    _remove_orphans(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
         conn = _connect(tmp)
@@ -631,6 +661,29 @@ def _build_file(
             os.unlink(tmp)
         raise
     return report
+
+
+def _remove_orphans(path: Path) -> None:
+    """Delete temporary builds left by processes that were killed (their pid is gone)."""
+    for tmp in path.parent.glob(f"{path.name}.*.tmp"):
+        try:
+            pid = int(tmp.name[len(path.name) + 1 :].split(".", 1)[0])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but belongs to someone else
+    return True
 
 
 def _memory(

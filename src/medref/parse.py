@@ -106,6 +106,9 @@ JEKYLL_KEYS = frozenset(
     }
 )
 
+# A monograph is a few KB; anything this big is not one, and would stall every build.
+MAX_FILE_BYTES = 8 * 2**20
+
 _SPACE = re.compile(r"\s+")
 _INLINE_SPACE = re.compile(r"[ \t]+")
 _QA = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+?)\s+A\s*[:.)]\s*(?P<a>.*)$", re.S)
@@ -139,7 +142,10 @@ def _markdown() -> Any:
 
 def read_text(path: Path) -> tuple[str, list[Problem]]:
     """Decode a monograph file. Raises OSError; binary files raise ValueError."""
-    data = path.read_bytes()
+    with path.open("rb") as fh:
+        data = fh.read(MAX_FILE_BYTES + 1)
+    if len(data) > MAX_FILE_BYTES:
+        raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MiB, not a monograph")
     problems: list[Problem] = []
     if b"\x00" in data[:8192]:
         raise ValueError("binary file, not Markdown")
