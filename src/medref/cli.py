@@ -405,6 +405,94 @@ def paths(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 @app.command()
 @reports_errors
+def compare(
+    ctx: typer.Context,
+    names: Annotated[
+        list[str], typer.Argument(help="Two or more ids, titles or aliases.",
+                                  autocompletion=complete_names, show_default=False)
+    ],
+    section: SectionOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Compare monographs side by side (default: dosage, side effects, precautions).
+
+    Example: medref compare ibuprofen acetaminophen -s dosage
+    """
+    from medref.errors import UsageError
+    from medref.sections import compare_keys, sections_for
+
+    if len(names) < 2:
+        raise UsageError("compare needs at least two monographs",
+                         hint="e.g. 'medref compare ibuprofen naproxen'")
+    monos = _index(ctx, lambda ix: [ix.get(n) for n in names])
+    keys = compare_keys(monos, section or [])
+    chosen = [sections_for(m, keys) for m in monos]
+    if as_json:
+        from medref.output import emit_json
+
+        emit_json({"sections": keys,
+                   "monographs": [m.to_dict(c) for m, c in zip(monos, chosen, strict=True)]})
+        return
+    from medref import render
+    from medref.output import render as out
+    from medref.output import width
+
+    out(render.compare(monos, keys, chosen, width()), _settings(ctx))
+
+
+@app.command()
+@reports_errors
+def export(
+    ctx: typer.Context,
+    ids: Annotated[
+        list[str] | None,
+        typer.Argument(help="Ids, titles or aliases (default: every monograph).",
+                       autocompletion=complete_names, show_default=False),
+    ] = None,
+    fmt: Annotated[
+        ExportFormat, typer.Option("--format", "-f", help="jsonl, json or md (original).")
+    ] = ExportFormat.jsonl,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.",
+                                  metavar="FILE")
+    ] = None,
+) -> None:
+    """Dump monographs for scripts: JSON lines (default), one JSON array, or Markdown.
+
+    Example: medref export --format jsonl | jq -r 'select(.aliases | length > 3) | .id'
+    """
+    import json
+
+    def collect(ix: Any) -> list[Any]:
+        return [ix.get(n) for n in ids] if ids else list(ix.all())
+
+    monos = _index(ctx, collect)
+    if fmt is ExportFormat.jsonl:
+        text = "".join(json.dumps(m.to_dict(), ensure_ascii=False) + "\n" for m in monos)
+    elif fmt is ExportFormat.json:
+        text = json.dumps([m.to_dict() for m in monos], ensure_ascii=False, indent=2) + "\n"
+    else:
+        from medref.errors import NotFound
+        from medref.parse import read_text
+
+        parts = []
+        for m in monos:
+            try:
+                parts.append(read_text(Path(m.source))[0])
+            except (OSError, ValueError) as exc:
+                raise NotFound(f"cannot read the source of {m.id!r} ({exc})",
+                               hint="run 'medref index' to refresh") from None
+        text = "\n".join(p if p.endswith("\n") else p + "\n" for p in parts)
+    if out_file is not None:
+        from medref.output import write_file
+
+        write_file(out_file, text)
+    else:
+        sys.stdout.write(text)
+
+
+@app.command()
+@reports_errors
 def validate(
     ctx: typer.Context,
     paths: Annotated[

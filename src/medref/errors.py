@@ -7,6 +7,7 @@ EXIT_OK = 0
 EXIT_NOT_FOUND = 1  # not found, no results, or validation errors
 EXIT_USAGE = 2
 EXIT_ENVIRONMENT = 3  # the machine lacks something medref needs (e.g. SQLite FTS5)
+EXIT_IO = 4  # a file medref was asked to write (export --out) could not be written
 EXIT_INTERRUPTED = 130
 
 
@@ -47,3 +48,8 @@ class UsageError(MedrefError):
 class EnvironmentProblem(MedrefError):
     code = "environment"
     exit_code = EXIT_ENVIRONMENT
+
+
+class OutputProblem(MedrefError):
+    code = "io"
+    exit_code = EXIT_IO

@@ -10,12 +10,10 @@ applied in one transaction, which SQLite makes atomic for every reader.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import os
 import re
 import sqlite3
-import tempfile
 import time
 import zlib
 from collections import Counter
@@ -23,6 +21,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+try:  # the C module directly: importing hashlib also loads OpenSSL, slowing every start
+    from _blake2 import blake2b
+except ImportError:  # pragma: no cover - other Python implementations
+    from hashlib import blake2b
 
 from medref import __version__
 from medref.corpus import Assigned, Corpus, FileEntry, assign_ids, cache_dir, scan
@@ -489,7 +492,7 @@ def _shown(name: str) -> str:
 
 
 def _digest(corpora: list[Corpus], entries: list[FileEntry]) -> str:
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for c in corpora:
         h.update(f"{c.path}\0{c.origin}\n".encode())
     for e in entries:
@@ -498,7 +501,7 @@ def _digest(corpora: list[Corpus], entries: list[FileEntry]) -> str:
 
 
 def index_path(corpora: list[Corpus]) -> Path:
-    key = hashlib.blake2b(
+    key = blake2b(
         "\n".join(str(c.path) for c in corpora).encode(errors="surrogateescape"), digest_size=6
     ).hexdigest()
     return cache_dir() / f"index-{key}.sqlite"
@@ -638,6 +641,8 @@ def _build_file(
     warn: Warn,
 ) -> BuildReport:
     """Build a whole new index beside `path`, then swap it in atomically."""
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(path)
     fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)

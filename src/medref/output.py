@@ -5,6 +5,7 @@ stdout carries only data; warnings, progress and errors go to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -67,6 +68,33 @@ def make_console(color: bool, file: Any = None, width: int | None = None) -> Con
         emoji=False,
         width=width,
     )
+
+
+def width() -> int:
+    """The width output will be rendered at: the terminal's, COLUMNS, or 80."""
+    return make_console(False).width
+
+
+def write_file(path: Path, text: str) -> None:
+    """Write text to path atomically: a reader never sees half a file."""
+    import tempfile
+
+    from medref.errors import OutputProblem
+
+    target = path.expanduser()
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            os.replace(tmp, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+            raise
+    except OSError as exc:
+        raise OutputProblem(f"cannot write {str(path)!r}: {exc.strerror or exc}",
+                            hint="check the folder exists and is writable") from None
 
 
 def warn(message: str) -> None:

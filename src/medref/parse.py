@@ -13,8 +13,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from medref.labels import (
+    EXTRA_LABELS,
+    canonical_key,
+    label_key,
+)
 from medref.models import (
     BOLD,
     CODE,
@@ -28,83 +31,7 @@ from medref.models import (
     Section,
     Span,
 )
-from medref.names import fold, slugify
-
-# Document labels (headings or bold lead-ins) that name a canonical section.
-SECTION_LABELS: dict[str, str] = {
-    "generic name": "generic-name",
-    "generic names": "generic-name",
-    "generic": "generic-name",
-    "usage": "usage",
-    "uses": "usage",
-    "use": "usage",
-    "indications": "usage",
-    "indication": "usage",
-    "indications and usage": "usage",
-    "what it is used for": "usage",
-    "used for": "usage",
-    "dosage": "dosage",
-    "dose": "dosage",
-    "doses": "dosage",
-    "dosing": "dosage",
-    "dosage and administration": "dosage",
-    "how to take": "dosage",
-    "side effects": "side-effects",
-    "side effect": "side-effects",
-    "adverse effects": "side-effects",
-    "adverse reactions": "side-effects",
-    "how it works": "how-it-works",
-    "how does it work": "how-it-works",
-    "mechanism": "how-it-works",
-    "mechanism of action": "how-it-works",
-    "precautions": "precautions",
-    "precaution": "precautions",
-    "warnings and precautions": "precautions",
-    "precautions and warnings": "precautions",
-    "faqs": "faqs",
-    "faq": "faqs",
-    "frequently asked questions": "faqs",
-    "questions and answers": "faqs",
-    "common questions": "faqs",
-}
-
-# Bold lead-ins that start an extra section of their own (keyed by their slug), but only
-# where the file is laid out with bold labels, or at its tail (a closing Disclaimer).
-EXTRA_LABELS = frozenset(
-    {
-        "disclaimer",
-        "note",
-        "notes",
-        "important note",
-        "important",
-        "contraindications",
-        "interactions",
-        "drug interactions",
-        "warnings",
-        "warning",
-        "storage",
-        "overdose",
-        "references",
-    }
-)
-
-KNOWN_FRONT_MATTER = frozenset({"title", "aliases", "class", "tags", "sources", "reviewed"})
-# Keys that Jekyll sites put in front matter; accepted and ignored.
-JEKYLL_KEYS = frozenset(
-    {
-        "layout",
-        "nav_exclude",
-        "nav_order",
-        "parent",
-        "grand_parent",
-        "has_children",
-        "permalink",
-        "search_exclude",
-        "description",
-        "date",
-        "last_modified_date",
-    }
-)
+from medref.names import slugify
 
 # A monograph is a few KB; anything this big is not one, and would stall every build.
 MAX_FILE_BYTES = 8 * 2**20
@@ -115,15 +42,6 @@ _QA = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+?)\s+A\s*[:.)]\s*(?P<a>.*)$", re.S)
 _Q_ONLY = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+)$", re.S)
 _A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*")
 _TAG = re.compile(r"<[^>]*>")
-
-
-def label_key(text: str) -> str:
-    """Normalise a heading or label for lookup: folded words separated by single spaces."""
-    return " ".join(re.findall(r"[0-9a-z]+", fold(text)))
-
-
-def canonical_key(label: str) -> str | None:
-    return SECTION_LABELS.get(label_key(label))
 
 
 @lru_cache(maxsize=1)
@@ -189,6 +107,8 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
     else:
         return {}, 0, [Problem("front-matter-unclosed", "front matter has no closing '---'", 1)]
     source = "\n".join(lines[1:j])
+    import yaml
+
     try:
         data = yaml.load(source, Loader=_yaml_loader()) if source.strip() else {}
     except (yaml.YAMLError, RecursionError, ValueError) as exc:
@@ -206,6 +126,8 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
 
 @lru_cache(maxsize=1)
 def _yaml_loader() -> Any:
+    import yaml
+
     return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 

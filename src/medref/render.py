@@ -218,3 +218,42 @@ def key_values(pairs: Sequence[tuple[str, str]]) -> Table:
     for k, v in pairs:
         table.add_row(k, safe(v))
     return table
+
+
+# Below this many columns per monograph, compare stacks monographs instead of side by side.
+COMPARE_MIN_COLUMN = 36
+
+
+def compare(monos: Sequence[Monograph], keys: Sequence[str],
+            chosen: Sequence[Sequence[Section]], width: int) -> RenderableType:
+    """Chosen sections side by side, one column per monograph; stacked when too narrow."""
+    if width < COMPARE_MIN_COLUMN * len(monos):
+        parts: list[RenderableType] = []
+        for mono, secs in zip(monos, chosen, strict=True):
+            parts += title_block(mono)
+            for key in keys:
+                parts.append(Text())
+                parts.extend(_compare_cell(key, secs))
+            parts.append(Text())
+        parts.append(footer())
+        return Group(*parts)
+    table = Table(show_lines=True, expand=True, header_style=STYLE_TITLE)
+    for mono in monos:
+        table.add_column(Text(safe_line(mono.title), style=STYLE_TITLE), overflow="fold",
+                         ratio=1)
+    for key in keys:
+        table.add_row(*[Group(*_compare_cell(key, secs)) for secs in chosen])
+    return Group(table, footer())
+
+
+def _compare_cell(key: str, secs: Sequence[Section]) -> list[RenderableType]:
+    mine = [s for s in secs if s.key == key]
+    if not mine:
+        return [Text(key, style=STYLE_HEADING), Text("(not in this monograph)", style=STYLE_META)]
+    out: list[RenderableType] = []
+    for s in mine:
+        if out:
+            out.append(Text())
+        out.append(Text(safe_line(s.label), style=STYLE_HEADING))
+        out.extend(blocks(s.blocks))
+    return out

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from medref.errors import NotFound, UsageError
+from medref.labels import SECTION_LABELS, label_key
 from medref.models import CANONICAL_KEYS, Faq, Monograph, Section
 from medref.names import fold, slugify
-from medref.parse import SECTION_LABELS, label_key
 
 # Extra words people type for sections, beyond the labels documents use.
 USER_SYNONYMS: dict[str, str] = {
@@ -18,6 +18,7 @@ USER_SYNONYMS: dict[str, str] = {
     "cautions": "precautions",
     "mechanism": "how-it-works",
     "works": "how-it-works",
+    "how": "how-it-works",
     "moa": "how-it-works",
     "questions": "faqs",
     "name": "generic-name",
@@ -88,3 +89,27 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
         return faqs
     words = fold(query).split()
     return tuple(f for f in faqs if all(w in fold(f"{f.question} {f.answer}") for w in words))
+
+
+COMPARE_DEFAULT = ["dosage", "side-effects", "precautions"]
+
+
+def compare_keys(monos: list[Monograph], requests: list[str]) -> list[str]:
+    """Section keys to compare: a key any of the monographs has, or a canonical key/synonym."""
+    present = {s.key for m in monos for s in m.sections}
+    keys: list[str] = []
+    for req in requests or COMPARE_DEFAULT:
+        slug = slugify(req)
+        key = slug if slug in present else canonical_request(req)
+        if key is None:
+            raise UsageError(f"unknown section {req!r}",
+                             hint="try one of: " + ", ".join(CANONICAL_KEYS))
+        if key not in keys:
+            keys.append(key)
+    return keys
+
+
+def sections_for(mono: Monograph, keys: list[str]) -> tuple[Section, ...]:
+    """The monograph's sections with these keys, in document order (none is fine)."""
+    wanted = set(keys)
+    return tuple(s for s in mono.sections if s.key in wanted)

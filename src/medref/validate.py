@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from medref.corpus import Corpus, FileEntry, assign_ids, scan
+from medref.labels import JEKYLL_KEYS, KNOWN_FRONT_MATTER
 from medref.models import CANONICAL_KEYS, Monograph
 from medref.names import name_key
-from medref.parse import JEKYLL_KEYS, KNOWN_FRONT_MATTER, parse, read_text
+from medref.parse import parse, read_text
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,95 @@
+"""Section labels and front-matter keys: the vocabulary shared by the parser and the CLI."""
+
+from __future__ import annotations
+
+import re
+
+from medref.names import fold
+
+# Document labels (headings or bold lead-ins) that name a canonical section.
+SECTION_LABELS: dict[str, str] = {
+    "generic name": "generic-name",
+    "generic names": "generic-name",
+    "generic": "generic-name",
+    "usage": "usage",
+    "uses": "usage",
+    "use": "usage",
+    "indications": "usage",
+    "indication": "usage",
+    "indications and usage": "usage",
+    "what it is used for": "usage",
+    "used for": "usage",
+    "dosage": "dosage",
+    "dose": "dosage",
+    "doses": "dosage",
+    "dosing": "dosage",
+    "dosage and administration": "dosage",
+    "how to take": "dosage",
+    "side effects": "side-effects",
+    "side effect": "side-effects",
+    "adverse effects": "side-effects",
+    "adverse reactions": "side-effects",
+    "how it works": "how-it-works",
+    "how does it work": "how-it-works",
+    "mechanism": "how-it-works",
+    "mechanism of action": "how-it-works",
+    "precautions": "precautions",
+    "precaution": "precautions",
+    "warnings and precautions": "precautions",
+    "precautions and warnings": "precautions",
+    "faqs": "faqs",
+    "faq": "faqs",
+    "frequently asked questions": "faqs",
+    "questions and answers": "faqs",
+    "common questions": "faqs",
+}
+
+# Bold lead-ins that start an extra section of their own (keyed by their slug), but only
+# where the file is laid out with bold labels, or at its tail (a closing Disclaimer).
+EXTRA_LABELS = frozenset(
+    {
+        "disclaimer",
+        "note",
+        "notes",
+        "important note",
+        "important",
+        "contraindications",
+        "interactions",
+        "drug interactions",
+        "warnings",
+        "warning",
+        "storage",
+        "overdose",
+        "references",
+    }
+)
+
+KNOWN_FRONT_MATTER = frozenset({"title", "aliases", "class", "tags", "sources", "reviewed"})
+# Keys that Jekyll sites put in front matter; accepted and ignored.
+JEKYLL_KEYS = frozenset(
+    {
+        "layout",
+        "nav_exclude",
+        "nav_order",
+        "parent",
+        "grand_parent",
+        "has_children",
+        "permalink",
+        "search_exclude",
+        "description",
+        "date",
+        "last_modified_date",
+    }
+)
+
+
+_LABEL_WORDS = re.compile(r"[0-9a-z]+")
+
+
+def label_key(text: str) -> str:
+    """Normalise a heading or label for lookup: folded words separated by single spaces."""
+    return " ".join(_LABEL_WORDS.findall(fold(text)))
+
+
+def canonical_key(label: str) -> str | None:
+    return SECTION_LABELS.get(label_key(label))
