@@ -225,3 +225,61 @@ def test_installed_medref_runs_as_a_subprocess(tmp_path: Path) -> None:
         timeout=60,
     )
     assert mod.stdout.strip() == f"medref {__version__}"
+
+
+def test_compare_json_and_columns(run: R) -> None:
+    r = run("compare", "ibuprofen", "acetaminophen", "--json")
+    data = r.json()
+    assert data["sections"] == ["dosage", "side-effects", "precautions"]
+    assert [m["id"] for m in data["monographs"]] == ["ibuprofen", "acetaminophen"]
+    for m in data["monographs"]:
+        assert [s["key"] for s in m["sections"]] == data["sections"]
+    wide = run("compare", "ibuprofen", "acetaminophen", "-s", "dose", env={"COLUMNS": "100"})
+    first = wide.out.splitlines()[1]
+    assert "Ibuprofen" in first and "Acetaminophen" in first  # side by side
+    narrow = run("compare", "ibuprofen", "acetaminophen", "-s", "dose", env={"COLUMNS": "50"})
+    titles = [
+        i
+        for i, line in enumerate(narrow.out.splitlines())
+        if line.startswith(("Ibuprofen", "Acetaminophen"))
+    ]
+    assert len(titles) == 2 and titles[1] > titles[0] + 5  # stacked
+
+
+def test_compare_needs_two_and_known_sections(run: R) -> None:
+    assert run("compare", "ibuprofen").code == 2
+    assert run("compare", "ibuprofen", "naproxen", "-s", "banana").code == 2
+    assert run("compare", "ibuprofen", "nosuchthing").code == 1
+
+
+def test_export_formats(run: R, tmp_path: Path) -> None:
+    lines = run("export").out.splitlines()
+    rows = [json.loads(line) for line in lines]
+    assert len(rows) == len(run("list", "--json").json())
+    assert rows[0] == run("show", rows[0]["id"], "--json").json()
+    both = run("export", "colostrum", "tylenol", "--format", "json").json()
+    assert [m["id"] for m in both] == ["colostrum", "acetaminophen"]
+    md = run("export", "colostrum", "--format", "md").out
+    assert md == (Path(__file__).parent.parent / "monographs" / "colostrum.md").read_text()
+    target = tmp_path / "out.jsonl"
+    r = run("export", "colostrum", "--out", str(target))
+    assert r.code == 0 and r.out == ""
+    assert json.loads(target.read_text())["id"] == "colostrum"
+    bad = run("export", "--out", str(tmp_path / "missing" / "x.jsonl"))
+    assert bad.code == 4 and "cannot write" in bad.err
+
+
+def test_every_command_has_help_with_an_example(run: R) -> None:
+    for command in (
+        "show",
+        "faq",
+        "list",
+        "search",
+        "compare",
+        "export",
+        "index",
+        "paths",
+        "validate",
+    ):
+        r = run(command, "--help")
+        assert r.code == 0 and "Example:" in r.out, command

@@ -408,8 +408,12 @@ def paths(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 def compare(
     ctx: typer.Context,
     names: Annotated[
-        list[str], typer.Argument(help="Two or more ids, titles or aliases.",
-                                  autocompletion=complete_names, show_default=False)
+        list[str],
+        typer.Argument(
+            help="Two or more ids, titles or aliases.",
+            autocompletion=complete_names,
+            show_default=False,
+        ),
     ],
     section: SectionOpt = None,
     as_json: JsonOpt = False,
@@ -422,16 +426,21 @@ def compare(
     from medref.sections import compare_keys, sections_for
 
     if len(names) < 2:
-        raise UsageError("compare needs at least two monographs",
-                         hint="e.g. 'medref compare ibuprofen naproxen'")
+        raise UsageError(
+            "compare needs at least two monographs", hint="e.g. 'medref compare ibuprofen naproxen'"
+        )
     monos = _index(ctx, lambda ix: [ix.get(n) for n in names])
     keys = compare_keys(monos, section or [])
     chosen = [sections_for(m, keys) for m in monos]
     if as_json:
         from medref.output import emit_json
 
-        emit_json({"sections": keys,
-                   "monographs": [m.to_dict(c) for m, c in zip(monos, chosen, strict=True)]})
+        emit_json(
+            {
+                "sections": keys,
+                "monographs": [m.to_dict(c) for m, c in zip(monos, chosen, strict=True)],
+            }
+        )
         return
     from medref import render
     from medref.output import render as out
@@ -446,15 +455,18 @@ def export(
     ctx: typer.Context,
     ids: Annotated[
         list[str] | None,
-        typer.Argument(help="Ids, titles or aliases (default: every monograph).",
-                       autocompletion=complete_names, show_default=False),
+        typer.Argument(
+            help="Ids, titles or aliases (default: every monograph).",
+            autocompletion=complete_names,
+            show_default=False,
+        ),
     ] = None,
     fmt: Annotated[
         ExportFormat, typer.Option("--format", "-f", help="jsonl, json or md (original).")
     ] = ExportFormat.jsonl,
     out_file: Annotated[
-        Path | None, typer.Option("--out", "-o", help="Write to FILE instead of stdout.",
-                                  metavar="FILE")
+        Path | None,
+        typer.Option("--out", "-o", help="Write to FILE instead of stdout.", metavar="FILE"),
     ] = None,
 ) -> None:
     """Dump monographs for scripts: JSON lines (default), one JSON array, or Markdown.
@@ -480,8 +492,10 @@ def export(
             try:
                 parts.append(read_text(Path(m.source))[0])
             except (OSError, ValueError) as exc:
-                raise NotFound(f"cannot read the source of {m.id!r} ({exc})",
-                               hint="run 'medref index' to refresh") from None
+                raise NotFound(
+                    f"cannot read the source of {m.id!r} ({exc})",
+                    hint="run 'medref index' to refresh",
+                ) from None
         text = "\n".join(p if p.endswith("\n") else p + "\n" for p in parts)
     if out_file is not None:
         from medref.output import write_file

@@ -417,17 +417,22 @@ class Index:
         return out
 
     def completions(self, prefix: str, limit: int = 200) -> list[str]:
-        """Ids and aliases starting with prefix, for shell completion."""
+        """Ids and aliases (in id form, e.g. 'tylenol') starting with prefix, for shells."""
+        from medref.names import slugify
+
         low = prefix.lower()
         rows = self.conn.execute(
             "SELECT id FROM docs WHERE active AND id >= ? AND id < ? ORDER BY id LIMIT ?",
             (low, low + "\U0010ffff", limit),
         ).fetchall()
         out = [r[0] for r in rows]
-        for (summary,) in self.conn.execute("SELECT summary FROM docs WHERE active"):
+        seen = set(out)
+        for (summary,) in self.conn.execute("SELECT summary FROM docs WHERE active ORDER BY id"):
             for alias in json.loads(summary)[0]:
-                if alias.lower().startswith(low) and alias not in out:
-                    out.append(alias)
+                form = slugify(alias)
+                if form.startswith(low) and form not in seen:
+                    seen.add(form)
+                    out.append(form)
         return out[:limit]
 
     def problems(self) -> list[tuple[str, list[Any]]]:

@@ -93,8 +93,10 @@ def write_file(path: Path, text: str) -> None:
                 os.unlink(tmp)
             raise
     except OSError as exc:
-        raise OutputProblem(f"cannot write {str(path)!r}: {exc.strerror or exc}",
-                            hint="check the folder exists and is writable") from None
+        raise OutputProblem(
+            f"cannot write {str(path)!r}: {exc.strerror or exc}",
+            hint="check the folder exists and is writable",
+        ) from None
 
 
 def warn(message: str) -> None:

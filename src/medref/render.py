@@ -224,8 +224,9 @@ def key_values(pairs: Sequence[tuple[str, str]]) -> Table:
 COMPARE_MIN_COLUMN = 36
 
 
-def compare(monos: Sequence[Monograph], keys: Sequence[str],
-            chosen: Sequence[Sequence[Section]], width: int) -> RenderableType:
+def compare(
+    monos: Sequence[Monograph], keys: Sequence[str], chosen: Sequence[Sequence[Section]], width: int
+) -> RenderableType:
     """Chosen sections side by side, one column per monograph; stacked when too narrow."""
     if width < COMPARE_MIN_COLUMN * len(monos):
         parts: list[RenderableType] = []
@@ -239,8 +240,7 @@ def compare(monos: Sequence[Monograph], keys: Sequence[str],
         return Group(*parts)
     table = Table(show_lines=True, expand=True, header_style=STYLE_TITLE)
     for mono in monos:
-        table.add_column(Text(safe_line(mono.title), style=STYLE_TITLE), overflow="fold",
-                         ratio=1)
+        table.add_column(Text(safe_line(mono.title), style=STYLE_TITLE), overflow="fold", ratio=1)
     for key in keys:
         table.add_row(*[Group(*_compare_cell(key, secs)) for secs in chosen])
     return Group(table, footer())

@@ -102,8 +102,9 @@ def compare_keys(monos: list[Monograph], requests: list[str]) -> list[str]:
         slug = slugify(req)
         key = slug if slug in present else canonical_request(req)
         if key is None:
-            raise UsageError(f"unknown section {req!r}",
-                             hint="try one of: " + ", ".join(CANONICAL_KEYS))
+            raise UsageError(
+                f"unknown section {req!r}", hint="try one of: " + ", ".join(CANONICAL_KEYS)
+            )
         if key not in keys:
             keys.append(key)
     return keys
