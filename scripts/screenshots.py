@@ -49,14 +49,11 @@ SHOTS = {
 
 def svg(name: str, ix: Index) -> str:
     title, build = SHOTS[name]
-    console = Console(
-        record=True,
-        width=WIDTH,
-        force_terminal=True,
-        color_system="standard",
-        file=open(os.devnull, "w"),
-    )  # noqa: SIM115 - recorded, not shown
-    console.print(build(ix))
+    with open(os.devnull, "w") as sink:  # recorded, not shown
+        console = Console(
+            record=True, width=WIDTH, force_terminal=True, color_system="standard", file=sink
+        )
+        console.print(build(ix))
     return console.export_svg(title=title)
 
 
