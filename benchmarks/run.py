@@ -62,7 +62,7 @@ SMOKE_SIZE = 300  # stands in for PRIMARY in --smoke
 DEFAULT_RUNS = 15
 SMOKE_RUNS = 3
 MIN_RUNS = 10
-COLD_RUNS = 3  # cold index builds per corpus of up to PRIMARY files; larger ones get 1
+COLD_RUNS = 3  # cold index builds of the primary corpus; other sizes get 1
 SAMPLE_EVERY = 0.025  # seconds between /proc samples of the cold index's process tree
 COLUMNS = "100"
 
@@ -695,20 +695,25 @@ def typer_check(workdir: Path, runs: int) -> TyperCheck:
             line = f"typer check skipped: could not install the newest typer (no network?){detail}"
             log(f"  {line}")
             return TyperCheck(line, installed=installed)
+        app = Path(tmp) / "hello.py"
+        app.write_text(TYPER_APP, encoding="utf-8")
+        newest = subprocess.run(
+            [str(py), "-c", "import importlib.metadata as m; print(m.version('typer'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        # Does the app import pydantic when it runs? (-X importtime lists every import.)
         probe = subprocess.run(
-            [
-                str(py),
-                "-c",
-                "import sys, importlib.metadata as m, typer;"
-                "print(m.version('typer'), 'pydantic' in sys.modules)",
-            ],
+            [str(py), "-X", "importtime", str(app), "--name", "probe"],
             capture_output=True,
             text=True,
             check=True,
         )
-        newest, pyd = probe.stdout.split()
-        app = Path(tmp) / "hello.py"
-        app.write_text(TYPER_APP, encoding="utf-8")
+        pyd = any(
+            line.rpartition("|")[2].strip().startswith("pydantic")
+            for line in probe.stderr.splitlines()
+        )
         env = base_env(workdir)
         cmds = [
             Cmd("newest", f"typer {newest}", [str(py), str(app), "--name", "bench"], env),
@@ -718,9 +723,9 @@ def typer_check(workdir: Path, runs: int) -> TyperCheck:
     new_ms = group.median_ms("newest") or 0.0
     old_ms = group.median_ms("installed") or 0.0
     line = f"typer {newest}: {new_ms:.0f} ms vs installed {installed}: {old_ms:.0f} ms"
-    line += f" ({new_ms / old_ms:.2f}x; newest imports pydantic at start-up: {pyd == 'True'})"
+    line += f" ({new_ms / old_ms:.2f}x; newest imports pydantic at start-up: {pyd})"
     log(f"  {line}")
-    return TyperCheck(line, newest, installed, new_ms, old_ms, pyd == "True")
+    return TyperCheck(line, newest, installed, new_ms, old_ms, pyd)
 
 
 # --------------------------------------------------------------------------- targets
@@ -755,6 +760,7 @@ class Results:
     runs: int
     sizes: list[int]
     primary: int
+    seed: int
     groups: list[Group] = field(default_factory=list)
     colds: dict[int, Cold] = field(default_factory=dict)
     corpora: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -872,7 +878,7 @@ def report(res: Results, plot: Path | None, out: Path) -> str:
     lines += ["", "## Machine", ""]
     lines += [f"- {k}: {v}" for k, v in machine().items()]
 
-    cold_runs = sorted({len(c.runs) for c in res.colds.values()})
+    cold_runs = len(res.colds[p].runs) if p in res.colds else 0
     lines += [
         "",
         "## Method",
@@ -904,10 +910,10 @@ def report(res: Results, plot: Path | None, out: Path) -> str:
         "file of the corpus; the next `show colostrum --json` must notice and re-index it. "
         "It alternates with the same lookup with nothing changed. The edits are undone "
         "afterwards.",
-        "- Cold index: `medref --corpus C index --json` with an empty `MEDREF_CACHE_DIR`, "
-        f"{' / '.join(str(c) for c in cold_runs) or 'no'} run(s) per corpus size "
-        f"(median reported; {COLD_RUNS} for up to {p:,} files, 1 above). The corpus files "
-        "are in the page cache (they were just generated or scanned).",
+        "- Cold index: `medref --corpus C index --json` with an empty `MEDREF_CACHE_DIR` "
+        f"(a new empty folder for every run), {cold_runs} run(s) on the {p:,}-file corpus "
+        "(median reported) and 1 on each other size. The corpus files are in the page cache "
+        "(they were just generated or scanned). The last build becomes the warm cache.",
         "- Peak RSS is taken with `os.wait4` on the medref process: Linux reports the "
         "largest peak RSS of that process and of every descendant it has reaped (its "
         "`ProcessPoolExecutor` workers), i.e. the biggest single process, not a sum. "
@@ -918,7 +924,8 @@ def report(res: Results, plot: Path | None, out: Path) -> str:
         "(shared pages split between processes) and RSS.",
         "- Database size: the `index-*.sqlite` file the cold build wrote, against the bytes "
         "of every file it indexed (synthetic corpus plus the bundled monographs).",
-        "- Corpora: `benchmarks/gencorpus.py N DIR --seed 1`, about 6 KB per monograph.",
+        f"- Corpora: `benchmarks/gencorpus.py N DIR --seed {res.seed}`, about 6 KB per "
+        "monograph, in per-letter folders.",
     ]
 
     tg = targets(res)
@@ -1214,7 +1221,7 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     sizes: list[int] = args.sizes
     primary = PRIMARY if PRIMARY in sizes else min(sizes, key=lambda s: abs(s - PRIMARY))
-    res = Results(args.smoke, args.runs, sizes, primary)
+    res = Results(args.smoke, args.runs, sizes, primary, args.seed)
     warm = workdir / "cache-warm"
     shutil.rmtree(warm, ignore_errors=True)
     warm.mkdir(parents=True)
@@ -1230,7 +1237,7 @@ def main(argv: list[str] | None = None) -> int:
             res.corpora[size] = manifest
         if size not in res.corpora:
             continue
-        cold_runs = (1 if args.smoke else COLD_RUNS) if size <= PRIMARY else 1
+        cold_runs = COLD_RUNS if size == primary and not args.smoke else 1
         with step(res, None, f"cold index {size}"):
             res.colds[size] = cold_index(size, corpus, workdir, cold_runs, warm)
         g = Group(f"corpus {size}", f"{size:,} synthetic monographs")

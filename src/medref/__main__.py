@@ -1,3 +1,3 @@
-from medref.cli import main
+from medref.entry import main
 
 main()

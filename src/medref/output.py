@@ -9,8 +9,6 @@ import contextlib
 import json
 import os
 import re
-import shlex
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
@@ -119,6 +117,8 @@ def emit_error(err: MedrefError, as_json: bool) -> None:
 
 
 def pager_command() -> list[str]:
+    import shlex
+
     raw = os.environ.get("MEDREF_PAGER") or os.environ.get("PAGER") or "less -R"
     try:
         return shlex.split(raw)
@@ -150,6 +150,8 @@ def render(renderable: RenderableType, settings: Settings) -> None:
 
 def _page(text: str) -> bool:
     """Send text through the pager; False if no pager could be started."""
+    import subprocess
+
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")  # quit if one screen, keep colours, leave no screen clearing
     try:

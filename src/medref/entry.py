@@ -1,0 +1,38 @@
+"""Console entry point: the fast path for everyday commands, Typer for everything else."""
+
+from __future__ import annotations
+
+import sys
+
+
+def _tolerant_streams() -> None:
+    """Never crash on text the terminal's encoding cannot show; never write to a closed fd."""
+    import io
+    import os
+
+    for name in ("stdout", "stderr"):
+        stream = getattr(sys, name)
+        if stream is None:  # started with the descriptor closed
+            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115
+        elif isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
+
+
+def main() -> None:
+    import signal
+
+    # Die quietly when a reader such as `head` closes the pipe, like other Unix tools.
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    _tolerant_streams()
+    try:
+        from medref.fastpath import dispatch
+
+        code = dispatch(sys.argv[1:])
+        if code is None:
+            from medref.cli import run_typer
+
+            run_typer()
+        sys.exit(code)
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,129 @@
+"""Start-up fast path: the everyday commands without importing Typer.
+
+Typer and its Click core cost more at start-up than the whole of a lookup, so `show`,
+`faq`, `search` and `list` with their plain options are dispatched here. Anything this
+parser does not fully understand (help, completion, `--`, an unknown or malformed option)
+returns None, and the full Typer command line handles it, errors and all. Both paths call
+the same functions in commands.py; tests check that they print the same.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+from medref.output import Settings
+
+COLORS = ("auto", "always", "never")
+# Options that take a value, per command; flags are the rest.
+VALUE_OPTIONS = {
+    "show": {"-s": "section", "--section": "section"},
+    "faq": {},
+    "search": {"-s": "section", "--section": "section", "-n": "limit", "--limit": "limit"},
+    "list": {},
+}
+FLAGS = {
+    "show": {"--json": "as_json", "--raw": "raw"},
+    "faq": {"--json": "as_json"},
+    "search": {"--json": "as_json", "--all-sections": "all_sections"},
+    "list": {"--json": "as_json"},
+}
+POSITIONALS = {"show": (1, 1), "faq": (1, None), "search": (1, None), "list": (0, 0)}
+
+
+def _split(arg: str) -> tuple[str, str | None]:
+    if arg.startswith("--") and "=" in arg:
+        name, _, value = arg.partition("=")
+        return name, value
+    return arg, None
+
+
+def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]] | None:
+    """(command, settings, options, positionals), or None to leave argv to Typer."""
+    if any(k.startswith("_MEDREF_COMPLETE") for k in os.environ):
+        return None
+    settings = Settings()
+    i = 0
+    while i < len(argv) and argv[i].startswith("-"):
+        name, value = _split(argv[i])
+        if name in ("--pager", "--no-pager") and value is None:
+            settings.pager = name == "--pager"
+            i += 1
+            continue
+        if name not in ("--corpus", "-c", "--color"):
+            return None
+        if value is None:
+            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
+                return None
+            value = argv[i + 1]
+            i += 1
+        i += 1
+        if name == "--color":
+            if value not in COLORS:
+                return None
+            settings.color = value
+        else:
+            settings.corpus_dirs.append(Path(value))
+    if i >= len(argv) or argv[i] not in POSITIONALS:
+        return None
+    command = argv[i]
+    options: dict[str, object] = {"section": []}
+    positionals: list[str] = []
+    rest = argv[i + 1 :]
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        if not arg.startswith("-") or arg == "-":
+            positionals.append(arg)
+            j += 1
+            continue
+        name, value = _split(arg)
+        if name in FLAGS[command] and value is None:
+            options[FLAGS[command][name]] = True
+            j += 1
+            continue
+        key = VALUE_OPTIONS[command].get(name)
+        if key is None:
+            return None
+        if value is None:
+            if j + 1 >= len(rest) or rest[j + 1].startswith("-"):
+                return None
+            value = rest[j + 1]
+            j += 1
+        j += 1
+        if key == "limit":
+            if not value.isdigit() or int(value) < 1:
+                return None
+            options["limit"] = int(value)
+        else:
+            options["section"].append(value)  # type: ignore[attr-defined]
+    low, high = POSITIONALS[command]
+    if len(positionals) < low or (high is not None and len(positionals) > high):
+        return None
+    return command, settings, options, positionals
+
+
+def dispatch(argv: list[str]) -> int | None:
+    """Run argv on the fast path and return its exit code, or None if it is not for us."""
+    parsed = parse(argv)
+    if parsed is None:
+        return None
+    command, settings, opts, pos = parsed
+    from medref import commands
+
+    as_json = bool(opts.get("as_json"))
+    limit = opts.get("limit", 10)
+    assert isinstance(limit, int)
+    sections: list[str] = opts["section"]  # type: ignore[assignment]
+    runners: dict[str, Callable[[], int]] = {
+        "show": lambda: commands.show(
+            settings, pos[0], sections, bool(opts.get("raw")), as_json=as_json
+        ),
+        "faq": lambda: commands.faq(settings, pos[0], pos[1:], as_json=as_json),
+        "search": lambda: commands.search(
+            settings, pos, sections, limit, bool(opts.get("all_sections")), as_json=as_json
+        ),
+        "list": lambda: commands.list_(settings, as_json=as_json),
+    }
+    return runners[command]()

@@ -1,0 +1,81 @@
+"""The start-up fast path must behave exactly like the Typer command line it stands in for."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conftest import FIXTURES, Run
+from medref import fastpath
+
+R = Callable[..., Run]
+FIX = str(FIXTURES / "search")
+
+SAME = [
+    ["show", "colostrum"],
+    ["show", "colostrum", "--json"],
+    ["show", "tylenol", "-s", "dose", "--section", "adverse", "--json"],
+    ["show", "colostrum", "--section=faqs"],
+    ["show", "colostrum", "-s", "dosage", "--raw"],
+    ["show", "colostrom"],
+    ["show", "colostrom", "--json"],
+    ["show", "colostrum", "-s", "banana"],
+    ["show", "..."],
+    ["--color", "always", "show", "colostrum", "-s", "usage"],
+    ["--color=never", "--no-pager", "faq", "colostrum"],
+    ["faq", "colostrum", "milk", "--json"],
+    ["faq", "colostrum", "zebra"],
+    ["search", "allergy"],
+    ["search", "ibuprofin", "--json", "--limit", "3"],
+    ["search", "allergy", "-n", "2", "--all-sections", "-s", "precautions"],
+    ["search", "qwxzptl"],
+    ["--corpus", FIX, "search", "ketorolac", "--json"],
+    ["-c", FIX, "list"],
+    ["list", "--json"],
+]
+
+
+@pytest.mark.parametrize("argv", SAME, ids=[" ".join(a) for a in SAME])
+def test_fast_path_matches_typer(
+    run: R, capsys: pytest.CaptureFixture[str], argv: list[str]
+) -> None:
+    assert fastpath.parse(argv) is not None, "this argv should take the fast path"
+    code = fastpath.dispatch(argv)
+    fast = capsys.readouterr()
+    slow = run(*argv)
+    assert (code, fast.out, fast.err) == (slow.code, slow.out, slow.err)
+
+
+FALLBACK = [
+    [],
+    ["--help"],
+    ["show", "--help"],
+    ["show", "-h", "x"],
+    ["show"],
+    ["show", "a", "b"],
+    ["show", "--", "-x"],
+    ["search", "allergy", "-milk"],
+    ["search", "x", "--limit", "0"],
+    ["search", "x", "--limit", "many"],
+    ["show", "x", "-s"],
+    ["--color", "pink", "list"],
+    ["--version"],
+    ["compare", "a", "b"],
+    ["export"],
+    ["index"],
+    ["list", "extra"],
+    ["--corpus"],
+    ["show", "x", "--bogus"],
+    ["--bogus", "list"],
+]
+
+
+@pytest.mark.parametrize("argv", FALLBACK, ids=[" ".join(a) or "(none)" for a in FALLBACK])
+def test_everything_else_goes_to_typer(argv: list[str]) -> None:
+    assert fastpath.parse(argv) is None
+
+
+def test_completion_requests_go_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("_MEDREF_COMPLETE", "complete_bash")
+    assert fastpath.parse(["show", "colostrum"]) is None
