@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from medref.errors import UsageError
 from medref.names import slugify
@@ -12,22 +12,19 @@ from medref.names import slugify
 APP = "medref"
 
 
-@dataclass(frozen=True, slots=True)
-class Corpus:
+class Corpus(NamedTuple):
     path: Path
     origin: str  # "--corpus", "MEDREF_PATH", "user data dir" or "bundled"
 
 
-@dataclass(frozen=True, slots=True)
-class FileEntry:
+class FileEntry(NamedTuple):
     path: str  # absolute path as scanned
     corpus: int  # index into the corpus list; lower wins
     rel: str  # path relative to its corpus, with forward slashes
     stamp: str  # changes whenever the file's content or permissions may have changed
 
 
-@dataclass(frozen=True, slots=True)
-class Assigned:
+class Assigned(NamedTuple):
     entry: FileEntry
     id: str
     active: bool  # False when a higher-precedence corpus has the same id

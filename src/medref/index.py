@@ -18,9 +18,8 @@ import time
 import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 try:  # the C module directly: importing hashlib also loads OpenSSL, slowing every start
     from _blake2 import blake2b
@@ -93,8 +92,7 @@ FTS_COLUMNS = ("title", "aliases", "meta", "heading", "body")
 # Parsing one file, in this process or a worker
 
 
-@dataclass(slots=True)
-class Parsed:
+class Parsed(NamedTuple):
     assigned: Assigned
     mono: Monograph | None
     error: str | None = None
@@ -306,13 +304,14 @@ class _Writer:
 # The index
 
 
-@dataclass(slots=True)
 class BuildReport:
-    parsed: int = 0
-    removed: int = 0
-    seconds: float = 0.0
-    full: bool = False
-    problems: list[str] = field(default_factory=list)
+    """What a freshness check or build did."""
+
+    def __init__(self, full: bool = False) -> None:
+        self.full = full
+        self.parsed = 0
+        self.removed = 0
+        self.seconds = 0.0
 
 
 class Index:
@@ -599,9 +598,7 @@ def _sync(
                 writer.remove(doc)
                 mono = unpack(data) if data is not None else None
                 if mono is not None and mono.id != a.id:
-                    from dataclasses import replace
-
-                    mono = replace(mono, id=a.id)
+                    mono = mono._replace(id=a.id)
                     data = None
                 writer.put(a, mono, None if mono else "unreadable", data, doc)
         for parsed in _parse_all(todo, progress):

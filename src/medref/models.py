@@ -1,9 +1,12 @@
-"""Frozen data types and the only place that defines medref's JSON shapes."""
+"""Immutable data types and the only place that defines medref's JSON shapes.
+
+They are NamedTuples rather than dataclasses: building seven dataclasses cost more start-up
+time than a whole lookup's SQL (see docs/benchmarks.md).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 # Inline style flags carried by each text span; the renderer decides what they look like.
 BOLD = 1
@@ -25,8 +28,7 @@ CANONICAL_KEYS: tuple[str, ...] = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """One rendered line-level piece of a section: a paragraph, list item, sub-heading, ..."""
 
     kind: str  # "p", "li", "h", "code", "hr", "quote"
@@ -46,8 +48,7 @@ class Block:
         return cls(kind, tuple((str(t), int(f)) for t, f in spans), int(depth), str(marker))
 
 
-@dataclass(frozen=True, slots=True)
-class Section:
+class Section(NamedTuple):
     key: str
     heading: str
     markdown: str
@@ -71,8 +72,7 @@ class Section:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class Faq:
+class Faq(NamedTuple):
     question: str
     answer: str
     ingredient: str | None = None
@@ -81,8 +81,7 @@ class Faq:
         return {"question": self.question, "answer": self.answer}
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """Something wrong with a monograph file, found while reading or parsing it."""
 
     code: str
@@ -91,8 +90,7 @@ class Problem:
     level: str = "warning"  # "warning" or "error"
 
 
-@dataclass(frozen=True, slots=True)
-class Monograph:
+class Monograph(NamedTuple):
     id: str
     title: str
     sections: tuple[Section, ...] = ()
@@ -105,7 +103,7 @@ class Monograph:
     source: str = ""  # path of the file it came from
     corpus: str = ""  # label of the corpus the file belongs to
     front_matter_keys: tuple[str, ...] = ()
-    problems: tuple[Problem, ...] = field(default=(), compare=False)
+    problems: tuple[Problem, ...] = ()
 
     def section_keys(self) -> list[str]:
         """Keys of the sections present, in document order, without repeats."""
@@ -195,8 +193,7 @@ class Monograph:
         )
 
 
-@dataclass(frozen=True, slots=True)
-class Hit:
+class Hit(NamedTuple):
     """One search result: a section of a monograph that matched."""
 
     id: str
@@ -217,8 +214,7 @@ class Hit:
         }
 
 
-@dataclass(frozen=True, slots=True)
-class SearchResult:
+class SearchResult(NamedTuple):
     query: str
     corrected_query: str | None
     total: int

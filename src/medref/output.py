@@ -11,7 +11,6 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -26,11 +25,15 @@ if TYPE_CHECKING:
 _TRAILING = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$", re.M)
 
 
-@dataclass
 class Settings:
-    corpus_dirs: list[Path] = field(default_factory=list)
-    color: str = "auto"  # auto, always or never
-    pager: bool | None = None  # None: page long output on a terminal
+    """Global options: where monographs come from, colour and paging."""
+
+    def __init__(
+        self, corpus_dirs: list[Path] | None = None, color: str = "auto", pager: bool | None = None
+    ) -> None:
+        self.corpus_dirs = corpus_dirs if corpus_dirs is not None else []
+        self.color = color  # auto, always or never
+        self.pager = pager  # None: page long output on a terminal
 
 
 def colour_wanted(mode: str, isatty: bool) -> bool:

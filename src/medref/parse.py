@@ -88,9 +88,7 @@ def parse_file(path: Path, *, mono_id: str | None = None, corpus: str = "") -> M
 
 
 def _with_problems(mono: Monograph, extra: list[Problem]) -> Monograph:
-    from dataclasses import replace
-
-    return replace(mono, problems=tuple(extra) + mono.problems)
+    return mono._replace(problems=tuple(extra) + mono.problems)
 
 
 # ---------------------------------------------------------------------------------------
@@ -559,8 +557,6 @@ def _sections(
 
 def _ingredients_from_generic_names(sections: list[Section]) -> list[Section]:
     """In files that repeat the section set without ingredient headings, tag each repeat."""
-    from dataclasses import replace
-
     keys = [s.key for s in sections if s.ingredient is None and s.key != "overview"]
     generic = [s for s in sections if s.key == "generic-name" and s.ingredient is None]
     if len(generic) < 2 or len(keys) == len(set(keys)):
@@ -570,7 +566,7 @@ def _ingredients_from_generic_names(sections: list[Section]) -> list[Section]:
     for s in sections:
         if s.key == "generic-name" and s.ingredient is None:
             current = s.text.split("\n", 1)[0].strip() or None
-        out.append(replace(s, ingredient=current) if s.ingredient is None else s)
+        out.append(s._replace(ingredient=current) if s.ingredient is None else s)
     return out
 
 

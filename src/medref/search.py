@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 from medref.index import Index, words_like
@@ -35,11 +34,15 @@ _PIECE = re.compile(r'(-?)"([^"]*)"|(\S+)')
 _ROOT_SUFFIXES = ("ically", "ical", "ies", "ic", "y")
 
 
-@dataclass(slots=True)
 class Term:
-    words: list[str]  # one word, or several for a phrase
-    prefix: bool = False
-    negative: bool = False
+    """One query term: a word, or several for a phrase."""
+
+    __slots__ = ("negative", "prefix", "words")
+
+    def __init__(self, words: list[str], prefix: bool = False, negative: bool = False) -> None:
+        self.words = words
+        self.prefix = prefix
+        self.negative = negative
 
     @property
     def phrase(self) -> bool:
@@ -54,10 +57,12 @@ class Term:
         return ("-" if self.negative else "") + text
 
 
-@dataclass(slots=True)
 class Query:
-    terms: list[Term] = field(default_factory=list)
-    truncated: bool = False
+    __slots__ = ("terms", "truncated")
+
+    def __init__(self) -> None:
+        self.terms: list[Term] = []
+        self.truncated = False
 
     @property
     def positive(self) -> list[Term]:
@@ -197,13 +202,15 @@ def _name_tier(query_key: str, title: str, aliases: list[str], mono_id: str) -> 
     return 2
 
 
-@dataclass(slots=True)
 class _Doc:
-    tier: int
-    rank: float
-    id: str
-    title: str
-    rows: list[tuple[Any, ...]] = field(default_factory=list)
+    __slots__ = ("id", "rank", "rows", "tier", "title")
+
+    def __init__(self, tier: int, rank: float, mono_id: str, title: str) -> None:
+        self.tier = tier
+        self.rank = rank
+        self.id = mono_id
+        self.title = title
+        self.rows: list[tuple[Any, ...]] = []
 
 
 def search(
