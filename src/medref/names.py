@@ -11,10 +11,15 @@ _NON_ALNUM = re.compile(r"[^0-9a-z]+")
 MAX_NAME = 300
 
 
+# Combining marks left by NFKD decomposition: the accents that fold() removes.
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Lower-case `text` and strip diacritics ("Café" -> "cafe")."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 
 def slugify(text: str) -> str:
