@@ -283,3 +283,28 @@ def test_every_command_has_help_with_an_example(run: R) -> None:
     ):
         r = run(command, "--help")
         assert r.code == 0 and "Example:" in r.out, command
+
+
+def test_progress_bar_only_for_slow_builds_on_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    import io
+
+    import medref.output as output
+
+    monkeypatch.setattr(output, "_isatty", lambda stream: True)
+    err = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", err)
+    quick = output.BuildProgress()
+    quick(1, 100)  # less than a second in: nothing shown
+    assert quick.bar is None
+    slow = output.BuildProgress()
+    slow.start -= 5
+    slow(10, 100)
+    assert slow.bar is not None
+    slow(100, 100)
+    slow.close()
+    assert "indexing monographs" in err.getvalue()
+    monkeypatch.setattr(output, "_isatty", lambda stream: False)
+    piped = output.BuildProgress()
+    piped.start -= 5
+    piped(10, 100)
+    assert piped.bar is None
