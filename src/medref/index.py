@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - other Python implementations
 from medref import __version__
 from medref.corpus import Assigned, Corpus, FileEntry, assign_ids, cache_dir, scan
 from medref.errors import EnvironmentProblem, NotFound, UsageError
-from medref.models import Monograph
+from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
 SCHEMA_VERSION = 3
@@ -404,15 +404,7 @@ class Index:
             "SELECT id, title, summary, path FROM docs WHERE active ORDER BY id"
         ):
             aliases, keys = json.loads(summary)
-            out.append(
-                {
-                    "id": mono_id,
-                    "title": title,
-                    "aliases": aliases,
-                    "sections": keys,
-                    "source": path,
-                }
-            )
+            out.append(list_entry(mono_id, title, aliases, keys, path))
         return out
 
     def completions(self, prefix: str, limit: int = 200) -> list[str]:

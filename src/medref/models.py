@@ -115,6 +115,13 @@ class Monograph(NamedTuple):
         keys = {s.key for s in chosen}
         faqs = self.faqs if sections is None or "faqs" in keys else ()
         return {
+            **self._head(),
+            "sections": [s.to_dict() for s in chosen],
+            "faqs": [f.to_dict() for f in faqs],
+        }
+
+    def _head(self) -> dict[str, Any]:
+        return {
             "id": self.id,
             "title": self.title,
             "aliases": list(self.aliases),
@@ -123,19 +130,11 @@ class Monograph(NamedTuple):
             "sources": list(self.sources),
             "reviewed": self.reviewed,
             "source": self.source,
-            "sections": [s.to_dict() for s in chosen],
-            "faqs": [f.to_dict() for f in faqs],
         }
 
     def summary_dict(self) -> dict[str, Any]:
         """The `list --json` shape."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "aliases": list(self.aliases),
-            "sections": self.section_keys(),
-            "source": self.source,
-        }
+        return list_entry(self.id, self.title, list(self.aliases), self.section_keys(), self.source)
 
     def faq_dict(self, faqs: tuple[Faq, ...] | None = None) -> dict[str, Any]:
         """The `faq --json` shape."""
@@ -145,14 +144,7 @@ class Monograph(NamedTuple):
     # Compact form stored in the index cache; includes what to_dict leaves out.
     def to_cache(self) -> dict[str, Any]:
         return {
-            "id": self.id,
-            "title": self.title,
-            "aliases": list(self.aliases),
-            "class": self.drug_class,
-            "tags": list(self.tags),
-            "sources": list(self.sources),
-            "reviewed": self.reviewed,
-            "source": self.source,
+            **self._head(),
             "corpus": self.corpus,
             "fm": list(self.front_matter_keys),
             "sections": [
@@ -191,6 +183,19 @@ class Monograph(NamedTuple):
             faqs=tuple(Faq(q, a, ing) for q, a, ing in d["faqs"]),
             problems=tuple(Problem(c, m, ln, lv) for c, m, ln, lv in d["problems"]),
         )
+
+
+def list_entry(
+    mono_id: str, title: str, aliases: list[str], sections: list[str], source: str
+) -> dict[str, Any]:
+    """One element of `list --json`."""
+    return {
+        "id": mono_id,
+        "title": title,
+        "aliases": aliases,
+        "sections": sections,
+        "source": source,
+    }
 
 
 class Hit(NamedTuple):

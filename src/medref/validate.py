@@ -97,26 +97,14 @@ def _check_sections(mono: Monograph, file: str, strict: bool) -> list[Finding]:
     for s in by_key.get("faqs", []):
         items = sum(1 for b in s.blocks if b.kind == "li" and b.marker and b.depth == 0)
         pairs = [f for f in mono.faqs if f.ingredient == s.ingredient]
+        unread = items - len(pairs)
         if not pairs and s.text.strip():
-            out.append(
-                Finding(
-                    file,
-                    s.line,
-                    "error",
-                    "faq-pairs",
-                    "no question/answer pairs could be read from the FAQs",
-                )
-            )
-        elif items > len(pairs):
-            out.append(
-                Finding(
-                    file,
-                    s.line,
-                    "error",
-                    "faq-pairs",
-                    f"{items - len(pairs)} FAQ items are not question/answer pairs",
-                )
-            )
+            message = "no question/answer pairs could be read from the FAQs"
+        elif unread > 0:
+            message = f"{unread} FAQ items are not question/answer pairs"
+        else:
+            continue
+        out.append(Finding(file, s.line, "error", "faq-pairs", message))
     for f in mono.faqs:
         if not f.answer:
             line = next((s.line for s in mono.sections if s.key == "faqs"), 1)
