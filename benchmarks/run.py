@@ -51,6 +51,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 PAGE = HERE / "page.md"
 GENCORPUS = HERE / "gencorpus.py"
+SOURCE = REPO / "src" / "medref"
 BIN = Path(sys.executable).parent  # the venv's bin folder: medref and tldr live here
 MEDREF = BIN / "medref"
 TLDR = BIN / "tldr"
@@ -65,6 +66,9 @@ MIN_RUNS = 10
 COLD_RUNS = 3  # cold index builds of the primary corpus; other sizes get 1
 SAMPLE_EVERY = 0.025  # seconds between /proc samples of the cold index's process tree
 COLUMNS = "100"
+
+# With --snapshot, medref runs from a copy of src/ taken at the start (via PYTHONPATH).
+PYTHONPATH: list[str] = []
 
 REF = "ref"
 REF_LABEL = "reference: `tldr -r benchmarks/page.md`"
@@ -152,6 +156,7 @@ class Group:
     title: str
     stats: dict[str, Stats] = field(default_factory=dict)
     error: str | None = None
+    load: float | None = None  # 1-minute load average when the group started
 
     def ratio(self, key: str, base: str = REF) -> float | None:
         if key not in self.stats or base not in self.stats:
@@ -189,6 +194,7 @@ def run_once(cmd: Cmd, number: int, validate: bool) -> float:
 
 def measure(group: Group, cmds: Sequence[Cmd], runs: int, warmup: int = 1) -> Group:
     """Warm up, then run the commands in alternation, runs times each."""
+    group.load = os.getloadavg()[0]
     log(f"[{group.name}] {len(cmds)} commands x ({warmup} warm-up + {runs} runs)")
     for w in range(warmup):
         for cmd in cmds:
@@ -257,6 +263,10 @@ def base_env(workdir: Path) -> dict[str, str]:
 def medref_env(workdir: Path, cache: Path) -> dict[str, str]:
     env = base_env(workdir)
     env["MEDREF_CACHE_DIR"] = str(cache)
+    if PYTHONPATH:
+        env["PYTHONPATH"] = os.pathsep.join(PYTHONPATH)
+    else:
+        env.pop("PYTHONPATH", None)
     return env
 
 
@@ -324,6 +334,33 @@ def git_commit() -> str:
     except (OSError, subprocess.TimeoutExpired):
         return "unknown"
     return proc.stdout.strip() or "unknown"
+
+
+def source_digest(root: Path = SOURCE) -> str:
+    """A digest of medref's Python source, to tell whether it changed during the run."""
+    h = hashlib.sha256()
+    for path in sorted(root.rglob("*.py")):
+        if "__pycache__" not in path.parts:
+            h.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def make_snapshot(workdir: Path) -> tuple[Path, str]:
+    """Copy src/medref and monographs/ into workdir; return the src folder and its digest.
+
+    medref then runs from the copy (PYTHONPATH comes before the editable install), so
+    edits other people make to src/ while a long run goes on do not change what it measures.
+    """
+    tmp = Path(tempfile.mkdtemp(prefix="snapshot-", dir=workdir))
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(SOURCE, tmp / "src" / "medref", ignore=ignore)
+    shutil.copytree(REPO / "monographs", tmp / "monographs", ignore=ignore)
+    digest = source_digest(tmp / "src" / "medref")
+    root = workdir / f"snapshot-{digest}"
+    if root.exists():
+        shutil.rmtree(root)
+    os.replace(tmp, root)
+    return root / "src", digest
 
 
 # --------------------------------------------------------------------------- corpora
@@ -761,6 +798,10 @@ class Results:
     sizes: list[int]
     primary: int
     seed: int
+    source_start: str = ""
+    source_end: str = ""
+    snapshot: str | None = None  # digest of the copy medref ran from, with --snapshot
+    load_start: float = 0.0
     groups: list[Group] = field(default_factory=list)
     colds: dict[int, Cold] = field(default_factory=dict)
     corpora: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -877,6 +918,28 @@ def report(res: Results, plot: Path | None, out: Path) -> str:
         ]
     lines += ["", "## Machine", ""]
     lines += [f"- {k}: {v}" for k, v in machine().items()]
+    lines.append(
+        f"- Load average (1 min) at the start: {res.load_start:.2f}; at the start of each "
+        "group it is given with the group below. Other work on the machine adds noise."
+    )
+    lines += ["", "## Source measured", ""]
+    if res.snapshot:
+        lines.append(
+            f"`--snapshot`: medref ran from a copy of `src/medref` and `monographs/` taken at "
+            f"the start (source digest `{res.snapshot}`), put first on `PYTHONPATH`, so edits "
+            "made to the working tree during the run do not change what was measured."
+        )
+    elif res.source_start == res.source_end:
+        lines.append(
+            f"The working tree's `src/medref` (source digest `{res.source_start}`), unchanged "
+            "from the start of the run to its end."
+        )
+    else:
+        lines.append(
+            f"**Warning**: `src/medref` changed during the run (source digest "
+            f"`{res.source_start}` at the start, `{res.source_end}` at the end), so the figures "
+            "below mix versions. Run again with `--snapshot` to measure one version."
+        )
 
     cold_runs = len(res.colds[p].runs) if p in res.colds else 0
     lines += [
@@ -948,6 +1011,8 @@ def report(res: Results, plot: Path | None, out: Path) -> str:
     lines += ["", "## All measurements", ""]
     for g in res.groups:
         lines += [f"### {g.title}", ""]
+        if g.load is not None:
+            lines += [f"Load average (1 min) at the start: {g.load:.2f}.", ""]
         if g.error:
             lines += [f"Not measured: {g.error}", ""]
             continue
@@ -1128,6 +1193,7 @@ def dump_json(res: Results, path: Path) -> None:
         "targets": [vars(t) for t in targets(res)],
         "typer": vars(res.typer) if res.typer else None,
         "failures": res.failures,
+        "source": {"start": res.source_start, "end": res.source_end, "snapshot": res.snapshot},
     }
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
 
@@ -1177,6 +1243,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     parser.add_argument("--seed", type=int, default=1, help="corpus seed (default 1)")
     parser.add_argument(
+        "--snapshot",
+        action="store_true",
+        help="run medref from a copy of src/ taken at the start (others may edit src/ meanwhile)",
+    )
+    parser.add_argument(
         "--typer-check",
         action=argparse.BooleanOptionalAction,
         default=None,
@@ -1222,6 +1293,12 @@ def main(argv: list[str] | None = None) -> int:
     sizes: list[int] = args.sizes
     primary = PRIMARY if PRIMARY in sizes else min(sizes, key=lambda s: abs(s - PRIMARY))
     res = Results(args.smoke, args.runs, sizes, primary, args.seed)
+    res.source_start = source_digest()
+    res.load_start = os.getloadavg()[0]
+    if args.snapshot:
+        src, res.snapshot = make_snapshot(workdir)
+        PYTHONPATH[:] = [str(src)]
+        log(f"measuring a snapshot of src/medref ({res.snapshot}) in {src}")
     warm = workdir / "cache-warm"
     shutil.rmtree(warm, ignore_errors=True)
     warm.mkdir(parents=True)
@@ -1253,6 +1330,7 @@ def main(argv: list[str] | None = None) -> int:
             res.typer = typer_check(workdir, args.runs)
 
     res.seconds = time.perf_counter() - res.started
+    res.source_end = source_digest()
     out: Path = args.out
     plot: Path | None = None
     if not args.smoke and draw_plot(res, out.with_suffix(".png")):

@@ -86,14 +86,20 @@ def discover(cli_dirs: list[Path] | None = None) -> tuple[list[Corpus], list[str
 
 
 def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
-    """Every `*.md` file under the corpora, sorted; follows links but never loops."""
+    """Every `*.md` file under the corpora, sorted; follows links but never loops.
+
+    This runs before every command (it is the freshness check), so the loop is kept lean:
+    one stat() per file and nothing else per file that can be avoided.
+    """
     entries: list[FileEntry] = []
     warnings: list[str] = []
     for idx, corpus in enumerate(corpora):
         root = str(corpus.path)
+        cut = len(root) + 1
         visited: set[tuple[int, int]] = set()
         stack = [root]
         found: list[FileEntry] = []
+        add = found.append
         while stack:
             folder = stack.pop()
             try:
@@ -108,21 +114,31 @@ def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
                 continue
             for item in items:
                 name = item.name
-                if name.startswith("."):
+                if name[0] == ".":
                     continue
                 try:
                     if item.is_dir():
                         stack.append(item.path)
                     elif name[-3:].lower() == ".md" and item.is_file():
                         s = item.stat()
-                        stamp = f"{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_size}:{s.st_ino}"
-                        rel = item.path[len(root) + 1 :].replace(os.sep, "/")
-                        found.append(FileEntry(item.path, idx, rel, stamp))
+                        path = item.path
+                        add(
+                            FileEntry(
+                                path,
+                                idx,
+                                path[cut:].replace(os.sep, "/"),
+                                f"{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_size}:{s.st_ino}",
+                            )
+                        )
                 except OSError as exc:
                     warnings.append(f"{item.path}: cannot read ({exc.strerror or exc}); skipped")
-        found.sort(key=lambda e: e.rel)
+        found.sort(key=_rel)
         entries.extend(found)
     return entries, warnings
+
+
+def _rel(entry: FileEntry) -> str:
+    return entry.rel
 
 
 def stem_id(rel: str) -> str:

@@ -489,10 +489,8 @@ def _shown(name: str) -> str:
 
 def _digest(corpora: list[Corpus], entries: list[FileEntry]) -> str:
     h = blake2b(digest_size=16)
-    for c in corpora:
-        h.update(f"{c.path}\0{c.origin}\n".encode())
-    for e in entries:
-        h.update(f"{e.path}\0{e.stamp}\n".encode(errors="surrogateescape"))
+    h.update(repr([(c.path, c.origin) for c in corpora]).encode(errors="surrogateescape"))
+    h.update("\n".join([e.path + "\0" + e.stamp for e in entries]).encode(errors="surrogateescape"))
     return h.hexdigest()
 
 
