@@ -32,7 +32,10 @@ from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
+# names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
+INGREDIENT_RANK = 3
+_COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
 # Parse in worker processes only when there is enough work to pay for starting them.
 PARALLEL_THRESHOLD = 200
 
@@ -163,6 +166,11 @@ def _parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> I
 # Writing rows
 
 
+def ingredient_names(title: str) -> list[str]:
+    """The parts of a combination title: "Ibuprofen + Paracetamol" -> both names."""
+    return [p for p in _COMBINATION.split(title) if p.strip()]
+
+
 def _words(mono: Monograph) -> set[str]:
     parts = [mono.title, *mono.aliases]
     for s in mono.sections:
@@ -254,6 +262,10 @@ class _Writer:
         self.df.update(_words(mono))
         names = [(name_key(a.id), doc, 0), (name_key(mono.title), doc, 1)]
         names += [(name_key(alias), doc, 2) for alias in mono.aliases]
+        # Ingredients of a combination ("Ibuprofen + Paracetamol"): for ranking search
+        # results, never for resolving a name.
+        parts = ingredient_names(mono.title)
+        names += [(name_key(p), doc, INGREDIENT_RANK) for p in parts if len(parts) > 1]
         conn.executemany(
             "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)", [n for n in names if n[0]]
         )
@@ -351,7 +363,7 @@ class Index:
             ).fetchone()
             or self.conn.execute(
                 "SELECT n.doc FROM names n JOIN docs d ON d.doc=n.doc WHERE n.norm=? AND d.active"
-                " ORDER BY n.rank, d.corpus, d.doc LIMIT 1",
+                f" AND n.rank < {INGREDIENT_RANK} ORDER BY n.rank, d.corpus, d.doc LIMIT 1",
                 (key,),
             ).fetchone()
         )
@@ -363,10 +375,18 @@ class Index:
             hint="try 'medref list' or 'medref search'",
         )
 
+    def name_tiers(self, key: str) -> dict[int, int]:
+        """doc -> 0 when key is its id, title or alias; 1 when an ingredient's name."""
+        rows = self.conn.execute(
+            "SELECT doc, min(rank) FROM names WHERE norm=? GROUP BY doc", (key,)
+        ).fetchall()
+        return {doc: 0 if rank < INGREDIENT_RANK else 1 for doc, rank in rows}
+
     def suggest(self, key: str, limit: int = 5) -> list[str]:
         """Ids whose names are close to `key` (a name_key)."""
         rows = self.conn.execute(
             "SELECT n.norm, d.id FROM names n JOIN docs d ON d.doc=n.doc WHERE d.active"
+            f" AND n.rank < {INGREDIENT_RANK}"
             " AND length(n.norm) BETWEEN ? AND ?",
             (len(key) - 3, len(key) + 40),
         ).fetchall()

@@ -7,7 +7,6 @@ expression is bound as a parameter.
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -190,18 +189,6 @@ def correct_query(index: Index, query: Query) -> bool:
     return changed
 
 
-def _name_tier(query_key: str, title: str, aliases: list[str], mono_id: str) -> int:
-    """0: the query names this monograph; 1: it names one of its ingredients; 2: neither."""
-    if not query_key:
-        return 2
-    if query_key in {name_key(title), name_key(mono_id), *(name_key(a) for a in aliases)}:
-        return 0
-    parts = re.split(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", title, flags=re.I)
-    if len(parts) > 1 and query_key in {name_key(p) for p in parts}:
-        return 1
-    return 2
-
-
 class _Doc:
     __slots__ = ("id", "rank", "rows", "tier", "title")
 
@@ -235,7 +222,7 @@ def search(
     # text picks which of a monograph's sections to show. bm25() is "lower is better", and
     # 0 when none of the weighted columns matched (https://sqlite.org/fts5.html#the_bm25_function).
     sql = (
-        "SELECT s.rowid, s.doc, s.ord, s.key, s.label, d.id, d.title, d.summary,"
+        "SELECT s.rowid, s.doc, s.ord, s.key, s.label, d.id, d.title,"
         f" bm25(fts, {w['title']}, {w['aliases']}, {w['meta']}, {w['heading']}, {w['body']}),"
         f" bm25(fts, 0, 0, 0, {w['heading']}, {w['body']})"
         " FROM fts JOIN sections s ON s.rowid = fts.rowid JOIN docs d ON d.doc = s.doc"
@@ -246,6 +233,7 @@ def search(
         sql += f" AND s.key IN ({','.join('?' * len(sections))})"
         params += sections
     qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
+    tiers = index.name_tiers(qkey) if qkey else {}
     docs: dict[int, _Doc] = {}
     for (
         rowid,
@@ -255,14 +243,12 @@ def search(
         label,
         mono_id,
         title,
-        summary,
         rank,
         body_rank,
     ) in index.conn.execute(sql, params):
         d = docs.get(doc)
         if d is None:
-            aliases = json.loads(summary)[0]
-            d = docs[doc] = _Doc(_name_tier(qkey, title, aliases, mono_id), rank, mono_id, title)
+            d = docs[doc] = _Doc(tiers.get(doc, 2), rank, mono_id, title)
         d.rank = min(d.rank, rank)
         # For a name query show the Usage section; otherwise body matches first, boilerplate
         # disclaimers last, then the better body score.
