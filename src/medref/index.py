@@ -95,24 +95,82 @@ FTS_COLUMNS = ("title", "aliases", "meta", "heading", "body")
 # Parsing one file, in this process or a worker
 
 
-class Parsed(NamedTuple):
+class Record(NamedTuple):
+    """Everything one file contributes to the index, ready to insert.
+
+    Built where the file is parsed (a worker process, for big builds), so the main
+    process only runs SQL and never re-walks a parsed monograph.
+    """
+
     assigned: Assigned
-    mono: Monograph | None
-    error: str | None = None
+    error: str | None  # why the file could not be read at all
+    warning: str | None  # a problem worth one warning line
+    title: str | None
+    summary: str | None  # JSON: [aliases, section keys]
+    data: bytes | None  # packed monograph
+    problems: str  # JSON list
+    names: list[tuple[str, int]]  # (name key, rank)
+    rows: list[tuple[Any, ...]]  # (ord, key, label, title, aliases, meta, heading, body)
+    words: list[str]
 
 
-def _parse_one(assigned: Assigned, corpus_label: str) -> Parsed:
+def _record(
+    a: Assigned, mono: Monograph | None, error: str | None, data: bytes | None = None
+) -> Record:
+    problems: list[Any] = [["unreadable", error, 1, "error"]] if error else []
+    if mono is None:
+        return Record(a, error, None, None, None, None, json.dumps(problems), [], [], [])
+    problems += [[p.code, p.message, p.line, p.level] for p in mono.problems]
+    warning = next(
+        (f"{p.message} (line {p.line})" for p in mono.problems if p.code in WARN_CODES), None
+    )
+    names = [(name_key(a.id), 0), (name_key(mono.title), 1)]
+    names += [(name_key(alias), 2) for alias in mono.aliases]
+    # Ingredients of a combination ("Ibuprofen + Paracetamol"): for ranking search
+    # results, never for resolving a name.
+    parts = ingredient_names(mono.title)
+    names += [(name_key(p), INGREDIENT_RANK) for p in parts if len(parts) > 1]
+    aliases = " ; ".join(mono.aliases)
+    meta = " ; ".join([mono.drug_class or "", *mono.tags])
+    rows: list[tuple[Any, ...]] = [
+        (
+            i,
+            s.key,
+            s.label,
+            mono.title,
+            aliases,
+            meta,
+            f"{s.heading} {s.ingredient or ''}".strip(),
+            s.text,
+        )
+        for i, s in enumerate(mono.sections)
+    ] or [(0, "overview", "Overview", mono.title, aliases, meta, "", "")]  # findable by name
+    return Record(
+        a,
+        None,
+        warning,
+        mono.title,
+        json.dumps([list(mono.aliases), mono.section_keys()], ensure_ascii=False),
+        data or _pack(mono),
+        json.dumps(problems),
+        [n for n in names if n[0]],
+        rows,
+        sorted(_words(mono)),
+    )
+
+
+def _parse_one(assigned: Assigned, corpus_label: str) -> Record:
     from medref.parse import parse_file
 
     try:
         mono = parse_file(Path(assigned.entry.path), mono_id=assigned.id, corpus=corpus_label)
     except FileNotFoundError:
-        return Parsed(assigned, None, "file vanished while indexing")
+        return _record(assigned, None, "file vanished while indexing")
     except PermissionError:
-        return Parsed(assigned, None, "permission denied")
+        return _record(assigned, None, "permission denied")
     except (OSError, ValueError, RecursionError) as exc:
-        return Parsed(assigned, None, str(exc) or type(exc).__name__)
-    return Parsed(assigned, mono)
+        return _record(assigned, None, str(exc) or type(exc).__name__)
+    return _record(assigned, mono, None)
 
 
 _PARENT = [os.getpid()]
@@ -135,11 +193,11 @@ def _worker_init() -> None:
         os._exit(1)
 
 
-def _parse_batch(batch: list[tuple[Assigned, str]]) -> list[Parsed]:
+def _parse_batch(batch: list[tuple[Assigned, str]]) -> list[Record]:
     return [_parse_one(a, label) for a, label in batch]
 
 
-def _parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Parsed]:
+def _parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Record]:
     total = len(todo)
     if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
         for n, item in enumerate(todo, 1):
@@ -193,6 +251,9 @@ class _Writer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.df: Counter[str] = Counter()
+        self.next_rowid = int(
+            conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM sections").fetchone()[0]
+        )
 
     def remove(self, doc: int) -> None:
         conn = self.conn
@@ -210,39 +271,23 @@ class _Writer:
         conn.execute("DELETE FROM sections WHERE doc=?", (doc,))
         conn.execute("DELETE FROM names WHERE doc=?", (doc,))
 
-    def put(
-        self,
-        a: Assigned,
-        mono: Monograph | None,
-        error: str | None,
-        data: bytes | None = None,
-        doc: int | None = None,
-    ) -> None:
-        """Insert or replace one file's rows. `data` reuses an already packed monograph."""
+    def put(self, r: Record, doc: int | None = None) -> None:
+        """Insert or replace one file's rows."""
         conn = self.conn
+        a = r.assigned
         e = a.entry
-        problems: list[Any] = []
-        if error:
-            problems.append(["unreadable", error, 1, "error"])
-        if mono is not None:
-            problems += [[p.code, p.message, p.line, p.level] for p in mono.problems]
-            data = data or _pack(mono)
-        summary = (
-            json.dumps([list(mono.aliases), mono.section_keys()], ensure_ascii=False)
-            if mono is not None
-            else None
-        )
+        active = a.active and r.data is not None
         values = (
             e.path,
             e.corpus,
             e.rel,
             e.stamp,
             a.id,
-            int(a.active and mono is not None),
-            mono.title if mono else None,
-            summary,
-            data,
-            json.dumps(problems),
+            int(active),
+            r.title,
+            r.summary,
+            r.data,
+            r.problems,
         )
         if doc is None:
             cur = conn.execute(
@@ -257,46 +302,24 @@ class _Writer:
                 " summary=?, data=?, problems=? WHERE doc=?",
                 (*values, doc),
             )
-        if mono is None or not a.active:
+        if not active:
             return
-        self.df.update(_words(mono))
-        names = [(name_key(a.id), doc, 0), (name_key(mono.title), doc, 1)]
-        names += [(name_key(alias), doc, 2) for alias in mono.aliases]
-        # Ingredients of a combination ("Ibuprofen + Paracetamol"): for ranking search
-        # results, never for resolving a name.
-        parts = ingredient_names(mono.title)
-        names += [(name_key(p), doc, INGREDIENT_RANK) for p in parts if len(parts) > 1]
+        self.df.update(r.words)
         conn.executemany(
-            "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)", [n for n in names if n[0]]
+            "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)",
+            [(norm, doc, rank) for norm, rank in r.names],
         )
-        aliases = " ; ".join(mono.aliases)
-        meta = " ; ".join([mono.drug_class or "", *mono.tags])
-        rows = [
-            (
-                doc,
-                i,
-                s.key,
-                s.label,
-                mono.title,
-                aliases,
-                meta,
-                f"{s.heading} {s.ingredient or ''}".strip(),
-                s.text,
-            )
-            for i, s in enumerate(mono.sections)
-        ]
-        if not rows:  # still findable by name
-            rows = [(doc, 0, "overview", "Overview", mono.title, aliases, meta, "", "")]
-        for row in rows:
-            cur = conn.execute(
-                "INSERT INTO sections(doc, ord, key, label, title, aliases, meta, heading, body)"
-                " VALUES (?,?,?,?,?,?,?,?,?)",
-                row,
-            )
-            conn.execute(
-                "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",
-                (cur.lastrowid, *row[4:]),
-            )
+        first = self.next_rowid
+        self.next_rowid += len(r.rows)
+        conn.executemany(
+            "INSERT INTO sections(rowid, doc, ord, key, label, title, aliases, meta, heading,"
+            " body) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            [(first + i, doc, *row) for i, row in enumerate(r.rows)],
+        )
+        conn.executemany(
+            "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",
+            [(first + i, *row[3:]) for i, row in enumerate(r.rows)],
+        )
 
     def flush_words(self) -> None:
         conn = self.conn
@@ -610,20 +633,17 @@ def _sync(
                 if mono is not None and mono.id != a.id:
                     mono = mono._replace(id=a.id)
                     data = None
-                writer.put(a, mono, None if mono else "unreadable", data, doc)
-        for parsed in _parse_all(todo, progress):
-            a = parsed.assigned
+                writer.put(_record(a, mono, None if mono else "unreadable", data), doc)
+        for record in _parse_all(todo, progress):
+            a = record.assigned
             before = old.get(a.entry.path)
             if before is not None:
                 writer.remove(before[0])
-            if parsed.error:
-                warn(f"{a.entry.path}: {parsed.error}; skipped")
-            elif parsed.mono is not None:
-                for p in parsed.mono.problems:
-                    if p.code in WARN_CODES:
-                        warn(f"{a.entry.path}:{p.line}: {p.message}; read as well as possible")
-                        break
-            writer.put(a, parsed.mono, parsed.error, None, before[0] if before else None)
+            if record.error:
+                warn(f"{a.entry.path}: {record.error}; skipped")
+            elif record.warning:
+                warn(f"{a.entry.path}: {record.warning}; read as well as possible")
+            writer.put(record, before[0] if before else None)
             report.parsed += 1
         writer.flush_words()
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
