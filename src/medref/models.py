@@ -6,6 +6,7 @@ time than a whole lookup's SQL (see docs/benchmarks.md).
 
 from __future__ import annotations
 
+import re
 from typing import Any, NamedTuple
 
 # Inline style flags carried by each text span; the renderer decides what they look like.
@@ -46,6 +47,42 @@ class Block(NamedTuple):
     def from_list(cls, data: list[Any]) -> Block:
         kind, depth, marker, spans = data
         return cls(kind, tuple((str(t), int(f)) for t, f in spans), int(depth), str(marker))
+
+
+def blocks_text(blocks: list[Block] | tuple[Block, ...]) -> str:
+    """Plain text of blocks: no Markdown markup, list items as bullets."""
+    parts: list[str] = []
+    prev = ""
+    for b in blocks:
+        if b.kind == "hr":
+            continue
+        text = b.plain().strip()
+        if not text:
+            continue
+        if b.kind != "code":
+            text = _INLINE_SPACE.sub(" ", text)
+        if b.kind == "li":
+            prefix = "  " * b.depth + (f"{b.marker} " if b.marker else "  ")
+            text = prefix + text
+        sep = "\n" if prev == "li" and b.kind == "li" else "\n\n"
+        parts.append((sep if parts else "") + text)
+        prev = b.kind
+    return "".join(parts)
+
+
+_INLINE_SPACE = re.compile(r"[ \t]+")
+
+
+def _section(
+    key: str,
+    heading: str,
+    markdown: str,
+    line: int,
+    ingredient: str | None,
+    blocks: tuple[Block, ...],
+) -> Section:
+    # The cache stores blocks, not text: the text is derived from them, exactly as parsed.
+    return Section(key, heading, markdown, blocks_text(blocks), line, ingredient, blocks)
 
 
 class Section(NamedTuple):
@@ -152,7 +189,6 @@ class Monograph(NamedTuple):
                     s.key,
                     s.heading,
                     s.markdown,
-                    s.text,
                     s.line,
                     s.ingredient,
                     [b.to_list() for b in s.blocks],
@@ -177,8 +213,8 @@ class Monograph(NamedTuple):
             corpus=d["corpus"],
             front_matter_keys=tuple(d["fm"]),
             sections=tuple(
-                Section(k, h, md, tx, ln, ing, tuple(Block.from_list(b) for b in blocks))
-                for k, h, md, tx, ln, ing, blocks in d["sections"]
+                _section(k, h, md, ln, ing, tuple(Block.from_list(b) for b in blocks))
+                for k, h, md, ln, ing, blocks in d["sections"]
             ),
             faqs=tuple(Faq(q, a, ing) for q, a, ing in d["faqs"]),
             problems=tuple(Problem(c, m, ln, lv) for c, m, ln, lv in d["problems"]),

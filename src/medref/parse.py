@@ -30,6 +30,7 @@ from medref.models import (
     Problem,
     Section,
     Span,
+    blocks_text,
 )
 from medref.names import slugify
 
@@ -37,7 +38,6 @@ from medref.names import slugify
 MAX_FILE_BYTES = 8 * 2**20
 
 _SPACE = re.compile(r"\s+")
-_INLINE_SPACE = re.compile(r"[ \t]+")
 _QA = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+?)\s+A\s*[:.)]\s*(?P<a>.*)$", re.S)
 _Q_ONLY = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+)$", re.S)
 _A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*")
@@ -306,27 +306,6 @@ def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
             i = close
         i += 1
     return out
-
-
-def blocks_text(blocks: list[Block] | tuple[Block, ...]) -> str:
-    """Plain text of blocks: no Markdown markup, list items as bullets."""
-    parts: list[str] = []
-    prev = ""
-    for b in blocks:
-        if b.kind == "hr":
-            continue
-        text = b.plain().strip()
-        if not text:
-            continue
-        if b.kind != "code":
-            text = _INLINE_SPACE.sub(" ", text)
-        if b.kind == "li":
-            prefix = "  " * b.depth + (f"{b.marker} " if b.marker else "  ")
-            text = prefix + text
-        sep = "\n" if prev == "li" and b.kind == "li" else "\n\n"
-        parts.append((sep if parts else "") + text)
-        prev = b.kind
-    return "".join(parts)
 
 
 # ---------------------------------------------------------------------------------------
