@@ -351,6 +351,8 @@ def make_snapshot(workdir: Path) -> tuple[Path, str]:
     medref then runs from the copy (PYTHONPATH comes before the editable install), so
     edits other people make to src/ while a long run goes on do not change what it measures.
     """
+    for old in workdir.glob("snapshot-*"):
+        shutil.rmtree(old, ignore_errors=True)
     tmp = Path(tempfile.mkdtemp(prefix="snapshot-", dir=workdir))
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(SOURCE, tmp / "src" / "medref", ignore=ignore)
@@ -513,7 +515,6 @@ def cold_once(corpus: Path, cache: Path, env: dict[str, str]) -> ColdRun:
     if cache.exists():
         shutil.rmtree(cache)
     cache.mkdir(parents=True)
-    env = dict(env, MEDREF_CACHE_DIR=str(cache))
     argv = medref(corpus, "index", "--json")
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -547,8 +548,8 @@ def cold_once(corpus: Path, cache: Path, env: dict[str, str]) -> ColdRun:
 
 def cold_index(size: int, corpus: Path, workdir: Path, runs: int, warm_cache: Path) -> Cold:
     log(f"[cold index {size}] {runs} run(s), empty cache each time")
-    env = base_env(workdir)
     cache = workdir / "cache-cold"
+    env = medref_env(workdir, cache)
     results: list[ColdRun] = []
     for _ in range(runs):
         r = cold_once(corpus, cache, env)
@@ -636,7 +637,8 @@ def size_group(size: int, corpus: Path, workdir: Path, cache: Path, runs: int) -
     env = medref_env(workdir, cache)
     label = f"C{size // 1000}k" if size % 1000 == 0 else f"C{size}"
     # Bring the warm cache up to date (untimed) before the warm-up round.
-    run_once(Cmd("prep", "index", medref(corpus, "index"), env), 0, validate=False)
+    took = run_once(Cmd("prep", "index", medref(corpus, "index"), env), 0, validate=False)
+    log(f"[corpus {size}] warm cache checked in {took:.2f} s")
     group = Group(f"corpus {size}", f"{size:,} synthetic monographs ({label}), warm cache")
     return measure(group, [reference(workdir), *corpus_cmds(size, corpus, env, label)], runs)
 

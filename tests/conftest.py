@@ -78,7 +78,9 @@ def run() -> Callable[..., Run]:
     runner = CliRunner()
 
     def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Run:
-        result = runner.invoke(app, list(args), env=env, input=input)
+        from medref.fastpath import move_exclusions
+
+        result = runner.invoke(app, move_exclusions(list(args)), env=env, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result)

@@ -308,3 +308,8 @@ def test_progress_bar_only_for_slow_builds_on_a_terminal(monkeypatch: pytest.Mon
     piped.start -= 5
     piped(10, 100)
     assert piped.bar is None
+
+
+def test_mistyped_search_options_are_usage_errors(run: R) -> None:
+    r = run("search", "allergy", "--limt", "2")
+    assert r.code == 2 and "--limt" in r.err

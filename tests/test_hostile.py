@@ -517,3 +517,100 @@ def _shared_index() -> Any:
             bundled(), index_mod.scan(bundled())[0], "prop", None, lambda _m: None
         )
     return _INDEX["ix"]
+
+
+# -- found in review -----------------------------------------------------------------------
+
+
+def test_exclusions_that_look_like_short_options(run: R) -> None:
+    base = {h["id"] for h in run("search", "allergy", "--json", "-n", "200").json()["results"]}
+    for word in ("-sugar", "-nausea", "-heart"):
+        r = run("search", "allergy", word, "--json", "-n", "200")
+        assert r.code == 0, (word, r.err)
+        assert {h["id"] for h in r.json()["results"]} < base
+
+
+def test_hyphenated_exclusion_excludes_the_phrase(run: R) -> None:
+    plain = {h["id"] for h in run("search", "aspirin", "--json", "-n", "200").json()["results"]}
+    r = run("search", "aspirin", "-over-the-counter", "--json", "-n", "200")
+    excluded = {h["id"] for h in r.json()["results"]}
+    assert excluded < plain  # fewer, never the pages that say "over-the-counter"
+
+
+@pytest.mark.parametrize("value", ["!!timestamp soon", '!!int ""', "!!bool foo", '!!float ""'])
+def test_odd_yaml_tags_cost_one_file_not_every_command(run: R, tmp_path: Path, value: str) -> None:
+    root = tmp_path / "c"
+    write(root, "odd.md", f"---\ntitle: Odd\nreviewed: {value}\n---\n### Usage\nText.\n")
+    r = run("--corpus", str(root), "show", "colostrum", "--json")
+    assert r.code == 0 and r.json()["id"] == "colostrum"
+    assert run("--corpus", str(root), "show", "odd", "--json").json()["title"] == "odd"
+
+
+def test_non_utf8_file_name_is_skipped_with_a_warning(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    write(root, "good.md", monograph_text("Goodamine"))
+    (root / os.fsdecode(b"bad\xff.md")).write_text(monograph_text("Bad"))
+    out = medref("--corpus", str(root), "list", "--json")
+    assert out.returncode == 0, out.stderr
+    assert "good" in {r["id"] for r in json.loads(out.stdout)}
+    assert "not valid text" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_non_utf8_typed_name_is_a_clean_miss() -> None:
+    out = subprocess.run(
+        [os.fsencode(sys.executable), b"-m", b"medref", b"show", b"colostrum\xff"],
+        capture_output=True,
+        timeout=120,
+    )
+    # the stray byte reads as U+FFFD, which name matching ignores like punctuation
+    assert out.returncode == 0 and b"Traceback" not in out.stderr
+
+
+def test_nested_and_overlapping_corpora(run: R, tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    write(root, "sub/inner.md", monograph_text("Innermine"))
+    r = run("--corpus", str(root), "--corpus", str(root / "sub"), "list", "--json")
+    assert r.code == 0
+    assert [x["id"] for x in r.json()].count("inner") == 1
+    whole = run("--corpus", str(ROOT), "list", "--json")  # holds the bundled monographs too
+    assert whole.code == 0 and len(whole.json()) >= 61
+
+
+def test_search_with_an_unknown_section_is_a_usage_error(run: R) -> None:
+    r = run("search", "allergy", "-s", "bogus")
+    assert r.code == 2 and "unknown section" in r.err
+
+
+def test_names_in_any_script(run: R, tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    write(root, "ибупрофен.md", monograph_text("Ибупрофен", aliases=["Нурофен"]))
+    r = run("--corpus", str(root), "show", "нурофен", "--json")
+    assert r.code == 0 and r.json()["id"] == "ибупрофен"
+
+
+@pytest.mark.parametrize("columns", ["0", "100000000"])
+def test_odd_columns_values(run: R, columns: str) -> None:
+    r = run("show", "colostrum", "-s", "usage", env={"COLUMNS": columns})
+    assert r.code == 0 and "Colostrum" in r.out
+
+
+def test_export_md_to_a_terminal_is_neutralised(run: R, tmp_path: Path) -> None:
+    root = evil_corpus(tmp_path / "c")
+    r = run("--color", "always", "--corpus", str(root), "export", "evil-2j-h", "--format", "md")
+    assert_inert(r.out)
+    raw = run("--corpus", str(root), "export", "evil-2j-h", "--format", "md")
+    assert OSC8 in raw.out  # into a pipe it stays byte-exact
+
+
+def test_export_out_keeps_modes_and_symlinks(run: R, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        target = tmp_path / "real.jsonl"
+        assert run("export", "colostrum", "--out", str(target)).code == 0
+        assert target.stat().st_mode & 0o777 == 0o644
+        link = tmp_path / "link.jsonl"
+        link.symlink_to(target)
+        assert run("export", "aspirin", "--out", str(link)).code == 0
+        assert link.is_symlink() and json.loads(target.read_text())["id"] == "aspirin"
+    finally:
+        os.umask(old)

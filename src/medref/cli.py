@@ -179,7 +179,7 @@ def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     _done(commands.list_(_settings(ctx), as_json=as_json))
 
 
-@app.command(context_settings={"ignore_unknown_options": True})
+@app.command()
 def search(
     ctx: typer.Context,
     query: Annotated[
@@ -293,5 +293,7 @@ def validate(
 
 def run_typer() -> NoReturn:
     """Run the full Typer command line (help, completion and every command)."""
-    app(prog_name="medref")
+    from medref.fastpath import move_exclusions
+
+    app(args=move_exclusions(sys.argv[1:]), prog_name="medref")
     sys.exit(0)  # pragma: no cover - app() always exits

@@ -117,10 +117,12 @@ def list_(settings: Settings, *, as_json: bool = False) -> int:
     if not _isatty(sys.stdout):
         from medref.sanitize import safe_line
 
+        def cell(value: str) -> str:
+            return safe_line(value).replace("\t", "\\t")
+
         sys.stdout.write(
             "".join(
-                f"{safe_line(r['id'])}\t{safe_line(r['title'])}\t{','.join(r['sections'])}"
-                f"\t{safe_line(r['source'])}\n"
+                f"{cell(r['id'])}\t{cell(r['title'])}\t{','.join(r['sections'])}\t{cell(r['source'])}\n"
                 for r in rows
             )
         )
@@ -146,6 +148,15 @@ def search(
 
     keys = [canonical_request(s) or slugify(s) for s in sections]
     text = " ".join(words)
+    if keys:
+        from medref.errors import UsageError
+
+        known = set(with_index(settings, lambda ix: ix.section_keys()))
+        unknown = [s for s, k in zip(sections, keys, strict=True) if k not in known]
+        if unknown:
+            raise UsageError(
+                f"unknown section {unknown[0]!r}", hint="sections are: " + ", ".join(sorted(known))
+            )
     result, parsed = with_index(
         settings,
         lambda ix: run_search(
@@ -278,7 +289,10 @@ def export(settings: Settings, ids: list[str], fmt: str, out_file: Path | None) 
 
         write_file(out_file, text)
     else:
-        sys.stdout.write(text)
+        from medref.output import _isatty, colour_wanted, write_text
+
+        tty = _isatty(sys.stdout)  # JSON escapes C0 controls, not bidi or C1 ones
+        write_text(text, sanitize=tty or colour_wanted(settings.color, tty))
     return 0
 
 

@@ -93,9 +93,10 @@ def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
     """
     entries: list[FileEntry] = []
     warnings: list[str] = []
+    seen: set[tuple[int, int]] = set()  # a file reached through two corpora counts once
     for idx, corpus in enumerate(corpora):
         root = str(corpus.path)
-        cut = len(root) + 1
+        cut = len(root.rstrip(os.sep)) + 1
         visited: set[tuple[int, int]] = set()
         stack = [root]
         found: list[FileEntry] = []
@@ -121,7 +122,13 @@ def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
                         stack.append(item.path)
                     elif name[-3:].lower() == ".md" and item.is_file():
                         s = item.stat()
+                        if (s.st_dev, s.st_ino) in seen:
+                            continue
+                        seen.add((s.st_dev, s.st_ino))
                         path = item.path
+                        if _undecodable(path):
+                            warnings.append(f"{path!r}: the file name is not valid text; skipped")
+                            continue
                         add(
                             FileEntry(
                                 path,
@@ -135,6 +142,14 @@ def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
         found.sort(key=_rel)
         entries.extend(found)
     return entries, warnings
+
+
+def _undecodable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # bytes that are not UTF-8 arrive as lone surrogates
+        return True
+    return False
 
 
 def _rel(entry: FileEntry) -> str:

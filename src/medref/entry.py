@@ -18,6 +18,19 @@ def _tolerant_streams() -> None:
             stream.reconfigure(errors="replace")
 
 
+def _text_args(argv: list[str]) -> list[str]:
+    """Arguments as valid text: bytes that are not UTF-8 become U+FFFD, except in paths."""
+    out: list[str] = []
+    path_next = False
+    for arg in argv:
+        if path_next or arg.startswith("--corpus=") or arg.startswith("--out="):
+            out.append(arg)
+        else:
+            out.append(arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
+        path_next = arg in ("--corpus", "-c", "--out", "-o")
+    return out
+
+
 def main() -> None:
     import signal
 
@@ -28,6 +41,7 @@ def main() -> None:
     try:
         from medref.fastpath import dispatch
 
+        sys.argv[1:] = _text_args(sys.argv[1:])
         code = dispatch(sys.argv[1:])
         if code is None:
             from medref.cli import run_typer

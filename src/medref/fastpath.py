@@ -32,6 +32,44 @@ FLAGS = {
 POSITIONALS = {"show": (1, 1), "faq": (1, None), "search": (1, None), "list": (0, 0)}
 
 
+# In `search`, a single-dash word is an exclusion ("-milk"), except these short options.
+SEARCH_SHORT = ("-s", "-n", "-h")
+
+
+def is_exclusion(arg: str) -> bool:
+    return len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg not in SEARCH_SHORT
+
+
+def move_exclusions(argv: list[str]) -> list[str]:
+    """For Typer: put `search` exclusions after `--`, so "-sugar" is not read as "-s ugar"."""
+    if "search" not in argv:
+        return argv
+    at = argv.index("search")
+    head, rest = argv[: at + 1], argv[at + 1 :]
+    if "--" in rest:
+        cut = rest.index("--")
+        rest, tail = rest[:cut], rest[cut + 1 :]
+    else:
+        tail = []
+    words: list[str] = []
+    kept: list[str] = []
+    skip = False
+    for arg in rest:
+        if skip:
+            kept.append(arg)
+            skip = False
+        elif arg in ("-s", "--section", "-n", "--limit"):
+            kept.append(arg)
+            skip = True
+        elif is_exclusion(arg):
+            words.append(arg)
+        else:
+            kept.append(arg)
+    if not words:
+        return argv
+    return [*head, *kept, "--", *words, *tail]
+
+
 def _split(arg: str) -> tuple[str, str | None]:
     if arg.startswith("--") and "=" in arg:
         name, _, value = arg.partition("=")
@@ -74,7 +112,7 @@ def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]]
     j = 0
     while j < len(rest):
         arg = rest[j]
-        if not arg.startswith("-") or arg == "-":
+        if not arg.startswith("-") or arg == "-" or (command == "search" and is_exclusion(arg)):
             positionals.append(arg)
             j += 1
             continue
@@ -93,7 +131,7 @@ def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]]
             j += 1
         j += 1
         if key == "limit":
-            if not value.isdigit() or int(value) < 1:
+            if not (value.isascii() and value.isdigit()) or int(value) < 1:
                 return None
             options["limit"] = int(value)
         else:

@@ -32,7 +32,7 @@ from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
@@ -170,10 +170,9 @@ def _parse_one(assigned: Assigned, corpus_label: str) -> Record:
         return _record(assigned, None, "permission denied")
     except (OSError, ValueError, RecursionError) as exc:
         return _record(assigned, None, str(exc) or type(exc).__name__)
+    except Exception as exc:  # a parser bug must cost one file, never the whole index
+        return _record(assigned, None, f"could not be parsed ({type(exc).__name__}: {exc})")
     return _record(assigned, mono, None)
-
-
-_PARENT = [os.getpid()]
 
 
 def _worker_init() -> None:
@@ -189,8 +188,6 @@ def _worker_init() -> None:
         ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
-    if os.getppid() != _PARENT[0]:
-        os._exit(1)
 
 
 def _parse_batch(batch: list[tuple[Assigned, str]]) -> list[Record]:
@@ -211,7 +208,6 @@ def _parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> I
     size = 64
     batches = [todo[i : i + size] for i in range(0, total, size)]
     done = 0
-    _PARENT[0] = os.getpid()
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
         for result in pool.map(_parse_batch, batches):
             yield from result
@@ -397,6 +393,9 @@ class Index:
             suggestions=self.suggest(key),
             hint="try 'medref list' or 'medref search'",
         )
+
+    def section_keys(self) -> list[str]:
+        return [k for (k,) in self.conn.execute("SELECT DISTINCT key FROM sections")]
 
     def name_tiers(self, key: str) -> dict[int, int]:
         """doc -> 0 when key is its id, title or alias; 1 when an ingredient's name."""
@@ -759,6 +758,13 @@ def open_index(
                 try:
                     report = _sync(conn, corpora, entries, digest, progress, warn, full=False)
                     return Index(conn, path, corpora, report)
+                except sqlite3.OperationalError as exc:
+                    if "locked" not in str(exc) and "busy" not in str(exc):
+                        raise
+                    # Another process has held the index for the whole busy timeout: answer
+                    # from it as it is rather than rebuild what is not damaged.
+                    warn("the index is busy in another medref process; results may be stale")
+                    return Index(conn, path, corpora, BuildReport())
                 except sqlite3.DatabaseError:
                     pass  # damaged in a way the quick check missed: rebuild below
             conn.close()
@@ -802,7 +808,7 @@ def quick_completions(corpora: list[Corpus], prefix: str) -> list[str]:
     """Completions from the existing index as it is, without a freshness scan."""
     path = index_path(corpora)
     if path.is_file():
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)
         try:
             if _valid(conn, path):
                 return Index(conn, path, corpora, BuildReport()).completions(prefix)

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+_NON_ALNUM = re.compile(r"[\W_]+")  # keeps letters of every script, after fold()
 # Names longer than this are not names: a lookup with one is a plain miss.
 MAX_NAME = 300
 

@@ -56,9 +56,18 @@ def _isatty(stream: Any) -> bool:
         return False
 
 
+def _width_from_env() -> int | None:
+    """COLUMNS, kept within what can be rendered (0 would print nothing, 10**8 would hang)."""
+    raw = os.environ.get("COLUMNS", "")
+    if not (raw.isascii() and raw.isdigit()):
+        return None
+    return min(max(int(raw), 20), 1000)
+
+
 def make_console(color: bool, file: Any = None, width: int | None = None) -> Console:
     from rich.console import Console
 
+    width = width or _width_from_env()
     return Console(
         file=file or sys.stdout,
         color_system="standard" if color else None,
@@ -82,12 +91,19 @@ def write_file(path: Path, text: str) -> None:
 
     from medref.errors import OutputProblem
 
-    target = path.expanduser()
+    target = Path(os.path.realpath(path.expanduser()))  # write through a symlink, not over it
     try:
+        try:
+            mode = target.stat().st_mode & 0o7777
+        except FileNotFoundError:
+            umask = os.umask(0)
+            os.umask(umask)
+            mode = 0o666 & ~umask
         fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent or ".")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:
                 fh.write(text)
+            os.chmod(tmp, mode)
             os.replace(tmp, target)
         except BaseException:
             with contextlib.suppress(OSError):

@@ -109,7 +109,7 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
 
     try:
         data = yaml.load(source, Loader=_yaml_loader()) if source.strip() else {}
-    except (yaml.YAMLError, RecursionError, ValueError) as exc:
+    except Exception as exc:  # PyYAML raises more than YAMLError on odd tags (!!int "")
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
         reason = getattr(exc, "problem", None) or type(exc).__name__

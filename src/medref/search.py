@@ -91,7 +91,7 @@ def parse_query(text: str) -> Query:
         words = _words(core)
         if not words:
             continue
-        if negative and len(words) == 1:
+        if negative:  # "-over-the-counter" excludes the whole phrase
             q.terms.append(Term(words, prefix=prefix, negative=True))
             continue
         for i, w in enumerate(words):
