@@ -121,8 +121,10 @@ def warn(message: str) -> None:
 
 
 def emit_json(data: Any, *, stream: Any = None) -> None:
+    """JSON on one line for pipes (the fast C encoder), indented for people on a terminal."""
     out = stream or sys.stdout
-    out.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    indent = 2 if _isatty(out) else None
+    out.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
 
 
 def emit_error(err: MedrefError, as_json: bool) -> None:
