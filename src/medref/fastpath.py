@@ -77,6 +77,15 @@ def _split(arg: str) -> tuple[str, str | None]:
     return arg, None
 
 
+def _value(args: list[str], k: int, inline: str | None) -> tuple[str | None, int]:
+    """The value of the option at args[k] (None if it has none) and the index after it."""
+    if inline is not None:
+        return inline, k + 1
+    if k + 1 >= len(args) or args[k + 1].startswith("-"):
+        return None, k + 1
+    return args[k + 1], k + 2
+
+
 def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]] | None:
     """(command, settings, options, positionals), or None to leave argv to Typer."""
     if any(k.startswith("_MEDREF_COMPLETE") for k in os.environ):
@@ -91,12 +100,9 @@ def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]]
             continue
         if name not in ("--corpus", "-c", "--color"):
             return None
+        value, i = _value(argv, i, value)
         if value is None:
-            if i + 1 >= len(argv) or argv[i + 1].startswith("-"):
-                return None
-            value = argv[i + 1]
-            i += 1
-        i += 1
+            return None
         if name == "--color":
             if value not in COLORS:
                 return None
@@ -124,12 +130,9 @@ def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]]
         key = VALUE_OPTIONS[command].get(name)
         if key is None:
             return None
+        value, j = _value(rest, j, value)
         if value is None:
-            if j + 1 >= len(rest) or rest[j + 1].startswith("-"):
-                return None
-            value = rest[j + 1]
-            j += 1
-        j += 1
+            return None
         if key == "limit":
             if not (value.isascii() and value.isdigit()) or int(value) < 1:
                 return None
