@@ -221,3 +221,12 @@ def test_no_body_line_is_dropped(path: Path) -> None:
     for line in body.splitlines():
         if line.strip() and line.strip() != f"# {mono.title}":
             assert line in covered, line
+
+
+def test_a_synonym_lead_in_inside_its_own_section_does_not_split_it() -> None:
+    mono = parse(
+        "# T\n### Dosage\n**Adults:** 10 mg.\n\n**How to take:** With food.\n\n"
+        "### Side Effects\nNone.\n"
+    )
+    assert [s.key for s in mono.sections] == ["dosage", "side-effects"]
+    assert "How to take: With food." in mono.sections[0].text

@@ -86,3 +86,24 @@ def test_line_numbers_point_at_the_section(tmp_path: Path) -> None:
     found = validate([path], [], strict=False)
     empty = next(f for f in found if f.code == "empty-section")
     assert path.read_text().splitlines()[empty.line - 1] == "### Usage"
+
+
+def test_bundled_monographs_meet_the_corpus_standard() -> None:
+    from medref.models import CANONICAL_KEYS
+    from medref.parse import parse_file
+
+    files = sorted((Path(__file__).parent.parent / "monographs").glob("*.md"))
+    assert len(files) >= 61
+    for path in files:
+        if path.stem == "colostrum":  # the reference monograph ships unchanged
+            continue
+        mono = parse_file(path)
+        assert {"title", "aliases", "class", "tags", "sources", "reviewed"} <= set(
+            mono.front_matter_keys
+        ), path.name
+        assert mono.aliases and mono.sources and mono.drug_class and mono.reviewed, path.name
+        assert [s.key for s in mono.sections] == [*CANONICAL_KEYS, "disclaimer"], path.name
+        assert 4 <= len(mono.faqs) <= 6, path.name
+        precautions = " ".join(s.text for s in mono.sections if s.key == "precautions").lower()
+        for topic in ("allerg", "pregnan", "breastfeed"):
+            assert topic in precautions, (path.name, topic)

@@ -453,6 +453,8 @@ def _find_starts(tops: list[_Top], title_seen: bool) -> tuple[list[_Start], str 
         elif top.label:
             lk = label_key(top.label)
             ingredient = group[0] if group else None
+            if top.canonical and top.canonical == cur.key and not cur.implicit:
+                continue  # "**How to take:**" inside Dosage is part of it, not a new one
             if top.canonical:
                 starts.append(
                     _Start(
