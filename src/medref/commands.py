@@ -148,21 +148,21 @@ def search(
 
     keys = [canonical_request(s) or slugify(s) for s in sections]
     text = " ".join(words)
-    if keys:
-        from medref.errors import UsageError
 
-        known = set(with_index(settings, lambda ix: ix.section_keys()))
-        unknown = [s for s, k in zip(sections, keys, strict=True) if k not in known]
-        if unknown:
-            raise UsageError(
-                f"unknown section {unknown[0]!r}", hint="sections are: " + ", ".join(sorted(known))
-            )
-    result, parsed = with_index(
-        settings,
-        lambda ix: run_search(
-            ix, text, sections=keys or None, limit=limit, all_sections=all_sections
-        ),
-    )
+    def run(ix: Any) -> Any:  # one index open (and freshness check) for both steps
+        if keys:
+            from medref.errors import UsageError
+
+            known = set(ix.section_keys())
+            unknown = [s for s, k in zip(sections, keys, strict=True) if k not in known]
+            if unknown:
+                raise UsageError(
+                    f"unknown section {unknown[0]!r}",
+                    hint="sections are: " + ", ".join(sorted(known)),
+                )
+        return run_search(ix, text, sections=keys or None, limit=limit, all_sections=all_sections)
+
+    result, parsed = with_index(settings, run)
     if as_json:
         _emit_json(result.to_dict())
     elif result.hits:
