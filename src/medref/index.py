@@ -32,7 +32,7 @@ from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
@@ -78,6 +78,17 @@ CREATE TABLE sections (
     body TEXT NOT NULL
 );
 CREATE INDEX sections_doc ON sections(doc);
+-- A narrow copy of each section's identity, so ranking never reads the wide text rows.
+CREATE TABLE secmeta (
+    rowid INTEGER PRIMARY KEY,
+    doc INTEGER NOT NULL,
+    ord INTEGER NOT NULL,
+    key TEXT NOT NULL,
+    label TEXT NOT NULL,
+    mono TEXT NOT NULL,
+    title TEXT NOT NULL
+);
+CREATE INDEX secmeta_doc ON secmeta(doc);
 -- External-content FTS5 table over `sections` (https://sqlite.org/fts5.html#external_content_tables):
 -- the text is stored once, and rows are removed with the special 'delete' command.
 CREATE VIRTUAL TABLE fts USING fts5(
@@ -265,6 +276,7 @@ class _Writer:
                 (rowid, *cols),
             )
         conn.execute("DELETE FROM sections WHERE doc=?", (doc,))
+        conn.execute("DELETE FROM secmeta WHERE doc=?", (doc,))
         conn.execute("DELETE FROM names WHERE doc=?", (doc,))
 
     def put(self, r: Record, doc: int | None = None) -> None:
@@ -315,6 +327,10 @@ class _Writer:
         conn.executemany(
             "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",
             [(first + i, *row[3:]) for i, row in enumerate(r.rows)],
+        )
+        conn.executemany(
+            "INSERT INTO secmeta(rowid, doc, ord, key, label, mono, title) VALUES (?,?,?,?,?,?,?)",
+            [(first + i, doc, *row[:3], a.id, r.title) for i, row in enumerate(r.rows)],
         )
 
     def flush_words(self) -> None:
@@ -395,7 +411,7 @@ class Index:
         )
 
     def section_keys(self) -> list[str]:
-        return [k for (k,) in self.conn.execute("SELECT DISTINCT key FROM sections")]
+        return [k for (k,) in self.conn.execute("SELECT DISTINCT key FROM secmeta")]
 
     def name_tiers(self, key: str) -> dict[int, int]:
         """doc -> 0 when key is its id, title or alias; 1 when an ingredient's name."""

@@ -221,12 +221,13 @@ def search(
     # Two bm25 scores: one over every column ranks monographs; one over headings and body
     # text picks which of a monograph's sections to show. bm25() is "lower is better", and
     # 0 when none of the weighted columns matched (https://sqlite.org/fts5.html#the_bm25_function).
+    # Only active monographs have rows in fts; secmeta is narrow, so the join stays cheap.
     sql = (
-        "SELECT s.rowid, s.doc, s.ord, s.key, s.label, d.id, d.title,"
+        "SELECT s.rowid, s.doc, s.ord, s.key, s.label, s.mono, s.title,"
         f" bm25(fts, {w['title']}, {w['aliases']}, {w['meta']}, {w['heading']}, {w['body']}),"
         f" bm25(fts, 0, 0, 0, {w['heading']}, {w['body']})"
-        " FROM fts JOIN sections s ON s.rowid = fts.rowid JOIN docs d ON d.doc = s.doc"
-        " WHERE fts MATCH ? AND d.active"
+        " FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
+        " WHERE fts MATCH ?"
     )
     params: list[object] = [expr]
     if sections:
@@ -261,7 +262,7 @@ def search(
         if t.negative:
             neg = _term_expr(Term(t.words, t.prefix))
             for (doc,) in index.conn.execute(
-                "SELECT DISTINCT s.doc FROM fts JOIN sections s ON s.rowid = fts.rowid"
+                "SELECT DISTINCT s.doc FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
                 " WHERE fts MATCH ?",
                 (neg,),
             ):
