@@ -79,12 +79,9 @@ def show(
         return _emit_json(mono.to_dict(chosen if sections else None))
     shown = chosen if sections else mono.sections
     if raw:
-        from medref.output import _isatty, colour_wanted, write_text
+        from medref.output import write_source
 
-        # Exact bytes for pipes and files; neutralised wherever a terminal may read them.
-        tty = _isatty(sys.stdout)
-        text = "\n\n".join(s.markdown for s in shown) + "\n"
-        write_text(text, sanitize=tty or colour_wanted(settings.color, tty))
+        write_source("\n\n".join(s.markdown for s in shown) + "\n", settings)
         return 0
     from medref import render
 
@@ -289,10 +286,9 @@ def export(settings: Settings, ids: list[str], fmt: str, out_file: Path | None) 
 
         write_file(out_file, text)
     else:
-        from medref.output import _isatty, colour_wanted, write_text
+        from medref.output import write_source
 
-        tty = _isatty(sys.stdout)  # JSON escapes C0 controls, not bidi or C1 ones
-        write_text(text, sanitize=tty or colour_wanted(settings.color, tty))
+        write_source(text, settings)  # JSON escapes C0 controls, not bidi or C1 ones
     return 0
 
 

@@ -27,7 +27,7 @@ except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
 from medref import __version__
-from medref.corpus import Assigned, Corpus, FileEntry, assign_ids, cache_dir, scan
+from medref.corpus import Assigned, Corpus, FileEntry, assign_ids, cache_dir, scan, stem_id
 from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
@@ -506,7 +506,7 @@ class Index:
         renamed = [
             {"id": i, "source": p}
             for i, p, rel in self.conn.execute("SELECT id, path, rel FROM docs WHERE active")
-            if i != _stem_slug(rel)
+            if i != stem_id(rel)
         ]
         per_corpus = dict(
             self.conn.execute("SELECT corpus, count(*) FROM docs WHERE active GROUP BY corpus")
@@ -527,12 +527,6 @@ class Index:
             "overridden": overridden,
             "renamed": renamed,
         }
-
-
-def _stem_slug(rel: str) -> str:
-    from medref.corpus import stem_id
-
-    return stem_id(rel)
 
 
 def _shown(name: str) -> str:

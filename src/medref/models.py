@@ -169,10 +169,6 @@ class Monograph(NamedTuple):
             "source": self.source,
         }
 
-    def summary_dict(self) -> dict[str, Any]:
-        """The `list --json` shape."""
-        return list_entry(self.id, self.title, list(self.aliases), self.section_keys(), self.source)
-
     def faq_dict(self, faqs: tuple[Faq, ...] | None = None) -> dict[str, Any]:
         """The `faq --json` shape."""
         chosen = self.faqs if faqs is None else faqs

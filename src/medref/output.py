@@ -189,10 +189,12 @@ def _page(text: str) -> bool:
     return True
 
 
-def write_text(text: str, *, sanitize: bool) -> None:
+def write_source(text: str, settings: Settings) -> None:
+    """Source text as it is into pipes and files; neutralised wherever a terminal may read it."""
     from medref.sanitize import safe
 
-    sys.stdout.write(safe(text) if sanitize else text)
+    tty = _isatty(sys.stdout)
+    sys.stdout.write(safe(text) if tty or colour_wanted(settings.color, tty) else text)
 
 
 class BuildProgress:
