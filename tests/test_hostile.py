@@ -513,9 +513,9 @@ _INDEX: dict[str, Any] = {}
 
 def _shared_index() -> Any:
     if "ix" not in _INDEX:
-        _INDEX["ix"] = index_mod._memory(
-            bundled(), index_mod.scan(bundled())[0], "prop", None, lambda _m: None
-        )
+        quiet = lambda _m: None  # noqa: E731
+        state = index_mod._scan_state(bundled(), None, quiet)
+        _INDEX["ix"] = index_mod._memory(bundled(), state, None, quiet)
     return _INDEX["ix"]
 
 

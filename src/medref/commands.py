@@ -185,7 +185,7 @@ def index(settings: Settings, rebuild: bool = False, *, as_json: bool = False) -
         warn(w)
     progress = BuildProgress()
     try:
-        ix = open_index(corpora, rebuild=rebuild, progress=progress, warn=warn)
+        ix = open_index(corpora, rebuild=rebuild, full_check=True, progress=progress, warn=warn)
     finally:
         progress.close()
     info = ix.info()

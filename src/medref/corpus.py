@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import NamedTuple
 
@@ -28,6 +29,33 @@ class Assigned(NamedTuple):
     entry: FileEntry
     id: str
     active: bool  # False when a higher-precedence corpus has the same id
+
+
+class Folder(NamedTuple):
+    path: str  # as walked (through links), like FileEntry.path
+    corpus: int
+    parent: str  # "" for a corpus root
+    stamp: str  # "" when it cannot be trusted yet (changed too recently)
+
+
+class Known(NamedTuple):
+    """What the last scan saw, so that folders which have not changed need no re-reading."""
+
+    folders: dict[str, str]  # folder -> stamp
+    children: dict[str, list[str]]  # folder -> its sub-folders
+    files: dict[str, list[FileEntry]]  # folder -> its files, in no particular order
+
+
+class Scan(NamedTuple):
+    entries: list[FileEntry]  # sorted by corpus, then relative path
+    warnings: list[str]
+    folders: list[Folder]
+    reread: int  # folders whose entries were read from disk (the rest came from `known`)
+
+
+# A folder changed this recently may change again within the file system's clock tick
+# without its time moving, so its stamp is not trusted until it is older ("racy" stamps).
+RACY_NS = 100_000_000
 
 
 def bundled_dir() -> Path:
@@ -85,29 +113,73 @@ def discover(cli_dirs: list[Path] | None = None) -> tuple[list[Corpus], list[str
     return corpora, warnings
 
 
-def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
-    """Every `*.md` file under the corpora, sorted; follows links but never loops.
+def file_stamp(s: os.stat_result) -> str:
+    """Changes whenever a file's content, permissions or identity may have changed."""
+    return f"{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_size}:{s.st_dev}:{s.st_ino}"
 
-    This runs before every command (it is the freshness check), so the loop is kept lean:
-    one stat() per file and nothing else per file that can be avoided.
+
+def folder_stamp(s: os.stat_result, now_ns: int) -> str:
+    """Changes whenever a file or folder is added to, removed from or renamed in a folder."""
+    if now_ns - max(s.st_mtime_ns, s.st_ctime_ns) < RACY_NS:
+        return ""
+    return f"{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_dev}:{s.st_ino}"
+
+
+def _identity(stamp: str) -> tuple[int, int]:
+    dev, ino = stamp.rsplit(":", 2)[1:]
+    return int(dev), int(ino)
+
+
+def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
+    """Every `*.md` file under the corpora, sorted; follows links but never loops."""
+    result = walk(corpora)
+    return result.entries, result.warnings
+
+
+def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
+    """Scan the corpora, re-reading only the folders that changed since `known`.
+
+    Without `known` every folder is read and every file stat()ed: one stat() per file,
+    which is the cost to keep down here. With it, a folder whose stamp is unchanged has
+    the same entries as before (adding, removing or renaming a file changes the folder's
+    time); edits made to a file in place do not show here, which is why callers check the
+    files they show, and run a full scan from time to time.
     """
+    now = time.time_ns()
     entries: list[FileEntry] = []
     warnings: list[str] = []
+    folders: list[Folder] = []
+    reread = 0
     seen: set[tuple[int, int]] = set()  # a file reached through two corpora counts once
     for idx, corpus in enumerate(corpora):
         root = str(corpus.path)
         cut = len(root.rstrip(os.sep)) + 1
         visited: set[tuple[int, int]] = set()
-        stack = [root]
+        stack = [(root, "")]
         found: list[FileEntry] = []
         add = found.append
         while stack:
-            folder = stack.pop()
+            folder, parent = stack.pop()
             try:
                 st = os.stat(folder)
-                if (st.st_dev, st.st_ino) in visited:
-                    continue  # a link loop, or a second link to a folder already read
-                visited.add((st.st_dev, st.st_ino))
+            except OSError as exc:
+                warnings.append(f"{folder}: cannot read folder ({exc.strerror or exc}); skipped")
+                continue
+            if (st.st_dev, st.st_ino) in visited:
+                continue  # a link loop, or a second link to a folder already read
+            visited.add((st.st_dev, st.st_ino))
+            stamp = folder_stamp(st, now)
+            folders.append(Folder(folder, idx, parent, stamp))
+            if known is not None and stamp and known.folders.get(folder) == stamp:
+                stack.extend((child, folder) for child in known.children.get(folder, ()))
+                for e in known.files.get(folder, ()):
+                    ident = _identity(e.stamp)
+                    if ident not in seen:
+                        seen.add(ident)
+                        add(FileEntry(e.path, idx, e.rel, e.stamp))
+                continue
+            reread += 1
+            try:
                 with os.scandir(folder) as it:
                     items = list(it)
             except OSError as exc:
@@ -119,7 +191,7 @@ def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
                     continue
                 try:
                     if item.is_dir():
-                        stack.append(item.path)
+                        stack.append((item.path, folder))
                     elif name[-3:].lower() == ".md" and item.is_file():
                         s = item.stat()
                         if (s.st_dev, s.st_ino) in seen:
@@ -129,19 +201,12 @@ def scan(corpora: list[Corpus]) -> tuple[list[FileEntry], list[str]]:
                         if _undecodable(path):
                             warnings.append(f"{path!r}: the file name is not valid text; skipped")
                             continue
-                        add(
-                            FileEntry(
-                                path,
-                                idx,
-                                path[cut:].replace(os.sep, "/"),
-                                f"{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_size}:{s.st_ino}",
-                            )
-                        )
+                        add(FileEntry(path, idx, path[cut:].replace(os.sep, "/"), file_stamp(s)))
                 except OSError as exc:
                     warnings.append(f"{item.path}: cannot read ({exc.strerror or exc}); skipped")
         found.sort(key=_rel)
         entries.extend(found)
-    return entries, warnings
+    return Scan(entries, warnings, folders, reread)
 
 
 def _undecodable(path: str) -> bool:

@@ -27,17 +27,33 @@ except ImportError:  # pragma: no cover - other Python implementations
     from hashlib import blake2b
 
 from medref import __version__
-from medref.corpus import Assigned, Corpus, FileEntry, assign_ids, cache_dir, scan, stem_id
+from medref.corpus import (
+    Assigned,
+    Corpus,
+    FileEntry,
+    Folder,
+    Known,
+    assign_ids,
+    cache_dir,
+    file_stamp,
+    folder_stamp,
+    stem_id,
+    walk,
+)
 from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
 # Parse in worker processes only when there is enough work to pay for starting them.
 PARALLEL_THRESHOLD = 200
+# Seconds between full freshness checks (one stat() per file); MEDREF_RECHECK overrides.
+# In between, a command stats the corpus folders (a file added, removed, renamed or saved
+# by an editor that replaces it changes its folder) and the files it shows.
+RECHECK_SECONDS = 30.0
 
 # Problems worth a warning line when a file is indexed (validate reports all of them).
 WARN_CODES = frozenset({"front-matter-yaml", "front-matter-unclosed", "not-utf8", "empty"})
@@ -97,6 +113,10 @@ CREATE VIRTUAL TABLE fts USING fts5(
     tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Every folder of the last scan and its stamp ('' = changed too recently to trust).
+CREATE TABLE folders (
+    path TEXT PRIMARY KEY, corpus INTEGER NOT NULL, parent TEXT NOT NULL, stamp TEXT NOT NULL
+) WITHOUT ROWID;
 """
 
 FTS_COLUMNS = ("title", "aliases", "meta", "heading", "body")
@@ -370,11 +390,30 @@ class Index:
         path: Path | None,
         corpora: list[Corpus],
         report: BuildReport,
+        *,
+        trusting: bool = False,
     ) -> None:
         self.conn = conn
         self.path = path  # None when the index lives in memory
         self.corpora = corpora
         self.report = report
+        # True when opened after checking folders only: files it hands out are verified.
+        self.trusting = trusting
+
+    def verify(self, docs: Iterable[int]) -> None:
+        """Raise Stale if the file of any of these docs changed since it was indexed."""
+        if not self.trusting:
+            return
+        for doc in docs:
+            row = self.conn.execute("SELECT path, stamp FROM docs WHERE doc=?", (doc,)).fetchone()
+            if row is None:
+                continue
+            try:
+                stamp = file_stamp(os.stat(row[0]))
+            except OSError:
+                stamp = ""
+            if stamp != row[1]:
+                raise Stale(os.path.dirname(row[0]))
 
     # -- lookups --------------------------------------------------------------------
 
@@ -445,6 +484,7 @@ class Index:
         return self.load(doc)
 
     def load(self, doc: int) -> Monograph:
+        self.verify((doc,))
         row = self.conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()
         if row is None or row[0] is None:
             raise NotFound(
@@ -591,22 +631,131 @@ def _labels(corpora: list[Corpus]) -> list[str]:
     return [c.origin for c in corpora]
 
 
+class _ScanState(NamedTuple):
+    entries: list[FileEntry]
+    digest: str
+    folders: list[Folder]
+    checked: float | None  # when every file was last stat()ed; None: not by this scan
+    trusted: bool  # False when the scan warned: check everything again next time
+
+
+def _scan_state(corpora: list[Corpus], known: Known | None, warn: Warn) -> _ScanState:
+    result = walk(corpora, known)
+    for w in result.warnings:
+        warn(w)
+    return _ScanState(
+        result.entries,
+        _digest(corpora, result.entries),
+        result.folders,
+        time.time() if known is None else None,
+        not result.warnings,
+    )
+
+
+def _set_meta(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+    conn.executemany(
+        "INSERT INTO meta(key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        list(meta.items()),
+    )
+
+
+def _save_scan(conn: sqlite3.Connection, corpora: list[Corpus], state: _ScanState) -> None:
+    """Record what the scan saw, for the quick checks of the commands that follow."""
+    conn.execute("DELETE FROM folders")
+    conn.executemany(
+        "INSERT OR REPLACE INTO folders(path, corpus, parent, stamp) VALUES (?,?,?,?)",
+        [(f.path, f.corpus, f.parent, f.stamp) for f in state.folders],
+    )
+    meta = {"corpora": _corpora_key(corpora)}
+    if not state.trusted:
+        meta["checked"] = "0"  # scan again in full next time, repeating its warnings
+    elif state.checked is not None:
+        meta["checked"] = repr(state.checked)
+    _set_meta(conn, meta)
+
+
+def _corpora_key(corpora: list[Corpus]) -> str:
+    return json.dumps([[str(c.path), c.origin] for c in corpora], ensure_ascii=False)
+
+
+def recheck_seconds() -> float:
+    """How long the index trusts folder times before stat()ing every file again."""
+    raw = os.environ.get("MEDREF_RECHECK", "").strip()
+    if not raw:
+        return RECHECK_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise UsageError(
+            f"MEDREF_RECHECK={_shown(raw)} is not a number of seconds",
+            hint="e.g. MEDREF_RECHECK=0 checks every file on every command",
+        )
+    return value
+
+
+def _quick_check(conn: sqlite3.Connection, corpora: list[Corpus]) -> list[tuple[str, str, str]]:
+    """The recorded folders, if the index may be trusted without a full scan; else []."""
+    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('corpora', 'checked')"))
+    if meta.get("corpora") != _corpora_key(corpora):
+        return []
+    try:
+        age = time.time() - float(meta.get("checked") or 0)
+    except ValueError:
+        return []
+    if not 0 <= age <= recheck_seconds():
+        return []
+    return [
+        (path, parent, stamp)
+        for path, parent, stamp in conn.execute("SELECT path, parent, stamp FROM folders")
+    ]
+
+
+def _unchanged(folders: list[tuple[str, str, str]]) -> bool:
+    now = time.time_ns()
+    for path, _parent, stamp in folders:
+        try:
+            if folder_stamp(os.stat(path), now) != stamp or not stamp:
+                return False
+        except OSError:
+            return False
+    return True
+
+
+def _known(
+    conn: sqlite3.Connection, folders: list[tuple[str, str, str]], dirty: Iterable[str]
+) -> Known:
+    stale = set(dirty)
+    stamps = {path: "" if path in stale else stamp for path, _parent, stamp in folders}
+    children: dict[str, list[str]] = {}
+    for path, parent, _stamp in folders:
+        if parent:
+            children.setdefault(parent, []).append(path)
+    files: dict[str, list[FileEntry]] = {}
+    for path, corpus, rel, stamp in conn.execute("SELECT path, corpus, rel, stamp FROM docs"):
+        files.setdefault(os.path.dirname(path), []).append(FileEntry(path, corpus, rel, stamp))
+    return Known(stamps, children, files)
+
+
 def _sync(
     conn: sqlite3.Connection,
     corpora: list[Corpus],
-    entries: list[FileEntry],
-    digest: str,
+    state: _ScanState,
     progress: Progress | None,
     warn: Warn,
     full: bool,
 ) -> BuildReport:
-    """Bring the index in `conn` up to date with `entries`, in one transaction."""
+    """Bring the index in `conn` up to date with a scan, in one transaction."""
     start = time.perf_counter()
     report = BuildReport(full=full)
+    entries, digest = state.entries, state.digest
     conn.execute("BEGIN IMMEDIATE")
     try:
         row = conn.execute("SELECT value FROM meta WHERE key='digest'").fetchone()
-        if row and row[0] == digest:  # another process caught it up while we waited
+        if row and row[0] == digest:  # nothing changed, or another process caught it up
+            _save_scan(conn, corpora, state)
             conn.execute("COMMIT")
             return report
         old = {
@@ -659,11 +808,8 @@ def _sync(
         meta = {"digest": digest, "version": __version__, "updated": now}
         if full:
             meta["built"] = now
-        conn.executemany(
-            "INSERT INTO meta(key, value) VALUES (?, ?)"
-            " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
-            list(meta.items()),
-        )
+        _set_meta(conn, meta)
+        _save_scan(conn, corpora, state)
         conn.execute("COMMIT")
     except BaseException:
         with contextlib.suppress(sqlite3.Error):
@@ -676,8 +822,7 @@ def _sync(
 def _build_file(
     path: Path,
     corpora: list[Corpus],
-    entries: list[FileEntry],
-    digest: str,
+    state: _ScanState,
     progress: Progress | None,
     warn: Warn,
 ) -> BuildReport:
@@ -694,7 +839,7 @@ def _build_file(
             conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
             conn.execute("PRAGMA synchronous = OFF")
             _create(conn)
-            report = _sync(conn, corpora, entries, digest, progress, warn, full=True)
+            report = _sync(conn, corpora, state, progress, warn, full=True)
             conn.execute("PRAGMA journal_mode = DELETE")
         finally:
             conn.close()
@@ -733,59 +878,74 @@ def _alive(pid: int) -> bool:
 
 
 def _memory(
-    corpora: list[Corpus],
-    entries: list[FileEntry],
-    digest: str,
-    progress: Progress | None,
-    warn: Warn,
+    corpora: list[Corpus], state: _ScanState, progress: Progress | None, warn: Warn
 ) -> Index:
     conn = _connect(":memory:")
     _create(conn)
-    report = _sync(conn, corpora, entries, digest, progress, warn, full=True)
+    report = _sync(conn, corpora, state, progress, warn, full=True)
     return Index(conn, None, corpora, report)
+
+
+class Stale(Exception):
+    """A file the index trusted changed on disk; its folder must be read again."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(folder)
+        self.folder = folder
 
 
 def open_index(
     corpora: list[Corpus],
     *,
     rebuild: bool = False,
+    full_check: bool = False,
+    dirty: Iterable[str] = (),
     progress: Progress | None = None,
     warn: Warn = lambda _m: None,
 ) -> Index:
-    """Open the index for these corpora, refreshing or rebuilding it as needed."""
-    entries, scan_warnings = scan(corpora)
-    for w in scan_warnings:
-        warn(w)
-    digest = _digest(corpora, entries)
+    """Open the index for these corpora, refreshing or rebuilding it as needed.
+
+    Within RECHECK_SECONDS of the last full check, and unless `full_check`, only the
+    folders are checked; those that changed (and those in `dirty`) are read again, and the
+    Index is "trusting": it checks the files it hands out (Index.verify).
+    """
     path = index_path(corpora)
+    conn: sqlite3.Connection | None = None
+    known: Known | None = None
     try:
         if not rebuild and path.is_file():
             conn = _connect(path)
             if _valid(conn, path):
-                row = conn.execute("SELECT value FROM meta WHERE key='digest'").fetchone()
-                if row and row[0] == digest:
-                    return Index(conn, path, corpora, BuildReport())
-                try:
-                    report = _sync(conn, corpora, entries, digest, progress, warn, full=False)
-                    return Index(conn, path, corpora, report)
-                except sqlite3.OperationalError as exc:
-                    if "locked" not in str(exc) and "busy" not in str(exc):
-                        raise
-                    # Another process has held the index for the whole busy timeout: answer
-                    # from it as it is rather than rebuild what is not damaged.
-                    warn("the index is busy in another medref process; results may be stale")
-                    return Index(conn, path, corpora, BuildReport())
-                except sqlite3.DatabaseError:
-                    pass  # damaged in a way the quick check missed: rebuild below
-            conn.close()
-        report = _build_file(path, corpora, entries, digest, progress, warn)
+                folders = [] if full_check else _quick_check(conn, corpora)
+                if folders:
+                    if not dirty and _unchanged(folders):
+                        return Index(conn, path, corpora, BuildReport(), trusting=True)
+                    known = _known(conn, folders, dirty)
+            else:
+                conn.close()
+                conn = None
+        state = _scan_state(corpora, known, warn)
+        if conn is not None:
+            try:
+                report = _sync(conn, corpora, state, progress, warn, full=False)
+                return Index(conn, path, corpora, report, trusting=known is not None)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                # Another process has held the index for the whole busy timeout: answer
+                # from it as it is rather than rebuild what is not damaged.
+                warn("the index is busy in another medref process; results may be stale")
+                return Index(conn, path, corpora, BuildReport())
+            except sqlite3.DatabaseError:
+                conn.close()  # damaged in a way the quick check missed: rebuild below
+        report = _build_file(path, corpora, state, progress, warn)
         return Index(_connect(path), path, corpora, report)
-    except EnvironmentProblem:
+    except (EnvironmentProblem, UsageError):
         raise
     except (sqlite3.Error, OSError) as exc:
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         warn(f"cannot use the index cache at {path} ({reason}); using a temporary in-memory index")
-        return _memory(corpora, entries, digest, progress, warn)
+        return _memory(corpora, _scan_state(corpora, None, lambda _m: None), progress, warn)
 
 
 def with_index(
@@ -795,15 +955,34 @@ def with_index(
     progress: Progress | None = None,
     warn: Warn = lambda _m: None,
 ) -> Any:
-    """Run action on a fresh index; if the cache turns out damaged, rebuild once and retry."""
-    index = open_index(corpora, progress=progress, warn=warn)
-    try:
-        return action(index)
-    except sqlite3.DatabaseError as exc:
-        index.conn.close()
-        warn(f"the index cache was damaged ({exc}); rebuilding it")
-        index = open_index(corpora, rebuild=True, progress=progress, warn=warn)
-        return action(index)
+    """Run action on a fresh index.
+
+    If a file it shows changed in place since it was indexed, its folder is read again and
+    the action runs again; if the cache turns out damaged, it is rebuilt once.
+    """
+    dirty: list[str] = []
+    rebuild = rebuilt = False
+    while True:
+        index = open_index(
+            corpora,
+            rebuild=rebuild,
+            full_check=len(dirty) >= 3,
+            dirty=dirty,
+            progress=progress,
+            warn=warn,
+        )
+        rebuild = False
+        try:
+            return action(index)
+        except Stale as stale:
+            index.conn.close()
+            dirty.append(stale.folder)
+        except sqlite3.DatabaseError as exc:
+            index.conn.close()
+            if rebuilt:
+                raise
+            warn(f"the index cache was damaged ({exc}); rebuilding it")
+            rebuild = rebuilt = True
 
 
 def words_like(conn: sqlite3.Connection, word: str, budget: int) -> Iterable[tuple[str, int]]:

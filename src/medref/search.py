@@ -190,9 +190,10 @@ def correct_query(index: Index, query: Query) -> bool:
 
 
 class _Doc:
-    __slots__ = ("id", "rank", "rows", "tier", "title")
+    __slots__ = ("doc", "id", "rank", "rows", "tier", "title")
 
-    def __init__(self, tier: int, rank: float, mono_id: str, title: str) -> None:
+    def __init__(self, doc: int, tier: int, rank: float, mono_id: str, title: str) -> None:
+        self.doc = doc
         self.tier = tier
         self.rank = rank
         self.id = mono_id
@@ -249,7 +250,7 @@ def search(
     ) in index.conn.execute(sql, params):
         d = docs.get(doc)
         if d is None:
-            d = docs[doc] = _Doc(tiers.get(doc, 2), rank, mono_id, title)
+            d = docs[doc] = _Doc(doc, tiers.get(doc, 2), rank, mono_id, title)
         d.rank = min(d.rank, rank)
         # For a name query show the Usage section; otherwise body matches first, boilerplate
         # disclaimers last, then the better body score.
@@ -273,8 +274,11 @@ def search(
         d.rows.sort()
         rows = [r for r in d.rows if not r[1]] or d.rows[:1] if all_sections else d.rows[:1]
         picked.extend((d, r) for r in rows)
+    shown = picked[: max(0, limit)]
+    # The index answered without stat()ing every file: check the ones it is about to show.
+    index.verify({d.doc for d, _row in shown})
     hits = []
-    for d, row in picked[: max(0, limit)]:
+    for d, row in shown:
         rowid, key, label = row[-3:]
         snippet = index.conn.execute(
             "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
