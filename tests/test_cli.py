@@ -114,6 +114,20 @@ def test_list_json_has_every_monograph(run: R) -> None:
     assert colostrum["sections"] == list(CANONICAL_KEYS)
 
 
+def test_list_json_is_written_as_json_dumps_would_and_follows_id_changes(
+    run: R, tmp_path: Path
+) -> None:
+    root = tmp_path / "site"
+    write(root, "b/dup.md", monograph_text("Dup Bee", aliases=['Bé "quoted"']))
+    first = run("--corpus", str(root), "list", "--json")
+    assert first.out == json.dumps(first.json(), ensure_ascii=False) + "\n"
+    write(root, "a/dup.md", monograph_text("Dup Aye"))  # sorts first: takes the id "dup"
+    rows = {r["title"]: r for r in run("--corpus", str(root), "list", "--json").json()}
+    assert rows["Dup Aye"]["id"] == "dup" and rows["Dup Bee"]["id"] == "dup-2"
+    assert rows["Dup Bee"]["aliases"] == ['Bé "quoted"']
+    assert rows["Dup Bee"]["source"] == str(root / "b" / "dup.md")
+
+
 def test_list_plain_is_tab_separated(run: R) -> None:
     lines = run("list").out.splitlines()
     assert any(line.startswith("colostrum\tColostrum\t") for line in lines)

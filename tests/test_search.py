@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES
+from conftest import FIXTURES, monograph_text, write
 from medref.corpus import discover
 from medref.index import Index, open_index
 from medref.search import MARK_OPEN, fts_expression, parse_query, root, search
@@ -234,3 +235,23 @@ def test_hostile_queries_never_crash(ix: Index, query: str) -> None:
     result, _ = search(ix, query)
     assert result.total >= len(result.hits) >= 0
     assert ix.conn.execute("SELECT count(*) FROM docs").fetchone()[0] > 60
+
+
+def test_sections_past_the_rowid_space_are_merged_and_stay_searchable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import medref.index as index_mod
+    import medref.search as search_mod
+
+    monkeypatch.setattr(index_mod, "SECTION_BITS", 2)
+    monkeypatch.setattr(index_mod, "MAX_SECTIONS", 4)
+    monkeypatch.setattr(search_mod, "SECTION_BITS", 2)
+    body = "".join(f"## Part {n}\nText number {n} word{n}x.\n\n" for n in range(1, 8))
+    root = tmp_path / "c"
+    write(root, "a/many.md", monograph_text("Manysection", body))
+    write(root, "b/other.md", monograph_text("Othermine", "### Usage\nword7x elsewhere.\n"))
+    ix = open_index(discover([root])[0])
+    result, _q = search(ix, "word7x")
+    assert {h.id for h in result.hits} == {"many", "other"}
+    result, _q = search(ix, "word2x")
+    assert [h.id for h in result.hits] == ["many"]

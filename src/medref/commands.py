@@ -106,10 +106,14 @@ def faq(settings: Settings, name: str, words: list[str], *, as_json: bool = Fals
 
 @reports_errors
 def list_(settings: Settings, *, as_json: bool = False) -> int:
+    from medref.output import _isatty
+
+    if as_json and not _isatty(sys.stdout):  # stored ready-made: no decoding and encoding
+        sys.stdout.write(with_index(settings, lambda ix: ix.listing_json()) + "\n")
+        return 0
     rows = with_index(settings, lambda ix: ix.summaries())
     if as_json:
         return _emit_json(rows)
-    from medref.output import _isatty
 
     if not _isatty(sys.stdout):
         from medref.sanitize import safe_line

@@ -44,12 +44,16 @@ from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 10
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
 # Parse in worker processes only when there is enough work to pay for starting them.
 PARALLEL_THRESHOLD = 200
+# A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
+# from the FTS table alone, without a join. Sections past the last number are merged.
+SECTION_BITS = 16
+MAX_SECTIONS = 1 << SECTION_BITS
 # Seconds between full freshness checks (one stat() per file); MEDREF_RECHECK overrides.
 # In between, a command stats the corpus folders (a file added, removed, renamed or saved
 # by an editor that replaces it changes its folder) and the files it shows.
@@ -74,7 +78,7 @@ CREATE TABLE docs (
     id TEXT NOT NULL,
     active INTEGER NOT NULL,
     title TEXT,
-    summary TEXT,          -- JSON: aliases and section keys, for `list`
+    listing TEXT,          -- JSON: the entry in `list --json`, as json.dumps writes it
     data BLOB,             -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
     problems TEXT          -- JSON list of problems found reading or parsing the file
 );
@@ -137,7 +141,7 @@ class Record(NamedTuple):
     error: str | None  # why the file could not be read at all
     warning: str | None  # a problem worth one warning line
     title: str | None
-    summary: str | None  # JSON: [aliases, section keys]
+    listing: str | None  # JSON: this file's entry in `list --json`
     data: bytes | None  # packed monograph
     problems: str  # JSON list
     names: list[tuple[str, int]]  # (name key, rank)
@@ -176,12 +180,20 @@ def _record(
         )
         for i, s in enumerate(mono.sections)
     ] or [(0, "overview", "Overview", mono.title, aliases, meta, "", "")]  # findable by name
+    if len(rows) > MAX_SECTIONS:  # only a pathological file: keep every word searchable
+        last = rows[MAX_SECTIONS - 1]
+        rest = rows[MAX_SECTIONS - 1 :]
+        body = "\n".join(f"{row[6]}\n{row[7]}" for row in rest)
+        rows = [*rows[: MAX_SECTIONS - 1], (*last[:6], last[6], body)]
     return Record(
         a,
         None,
         warning,
         mono.title,
-        json.dumps([list(mono.aliases), mono.section_keys()], ensure_ascii=False),
+        json.dumps(
+            list_entry(a.id, mono.title, list(mono.aliases), mono.section_keys(), a.entry.path),
+            ensure_ascii=False,
+        ),
         data or _pack(mono),
         json.dumps(problems),
         [n for n in names if n[0]],
@@ -278,9 +290,6 @@ class _Writer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.df: Counter[str] = Counter()
-        self.next_rowid = int(
-            conn.execute("SELECT coalesce(max(rowid), 0) + 1 FROM sections").fetchone()[0]
-        )
 
     def remove(self, doc: int) -> None:
         conn = self.conn
@@ -313,13 +322,13 @@ class _Writer:
             a.id,
             int(active),
             r.title,
-            r.summary,
+            r.listing,
             r.data,
             r.problems,
         )
         if doc is None:
             cur = conn.execute(
-                "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, summary, data,"
+                "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, listing, data,"
                 " problems) VALUES (?,?,?,?,?,?,?,?,?,?)",
                 values,
             )
@@ -327,7 +336,7 @@ class _Writer:
         else:
             conn.execute(
                 "UPDATE docs SET path=?, corpus=?, rel=?, stamp=?, id=?, active=?, title=?,"
-                " summary=?, data=?, problems=? WHERE doc=?",
+                " listing=?, data=?, problems=? WHERE doc=?",
                 (*values, doc),
             )
         if not active:
@@ -337,8 +346,7 @@ class _Writer:
             "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)",
             [(norm, doc, rank) for norm, rank in r.names],
         )
-        first = self.next_rowid
-        self.next_rowid += len(r.rows)
+        first = doc << SECTION_BITS
         conn.executemany(
             "INSERT INTO sections(rowid, doc, ord, key, label, title, aliases, meta, heading,"
             " body) VALUES (?,?,?,?,?,?,?,?,?,?)",
@@ -497,13 +505,17 @@ class Index:
             yield unpack(data)
 
     def summaries(self) -> list[dict[str, Any]]:
-        out = []
-        for mono_id, title, summary, path in self.conn.execute(
-            "SELECT id, title, summary, path FROM docs WHERE active ORDER BY id"
-        ):
-            aliases, keys = json.loads(summary)
-            out.append(list_entry(mono_id, title, aliases, keys, path))
-        return out
+        """Every active monograph's `list --json` entry, by id."""
+        return [json.loads(row) for row in self._listings()]
+
+    def listing_json(self) -> str:
+        """`list --json` on one line, exactly as json.dumps(self.summaries()) would write it."""
+        return "[" + ", ".join(self._listings()) + "]"
+
+    def _listings(self) -> list[str]:
+        return [
+            r for (r,) in self.conn.execute("SELECT listing FROM docs WHERE active ORDER BY id")
+        ]
 
     def completions(self, prefix: str, limit: int = 200) -> list[str]:
         """Ids and aliases (in id form, e.g. 'tylenol') starting with prefix, for shells."""
@@ -516,8 +528,8 @@ class Index:
         ).fetchall()
         out = [r[0] for r in rows]
         seen = set(out)
-        for (summary,) in self.conn.execute("SELECT summary FROM docs WHERE active ORDER BY id"):
-            for alias in json.loads(summary)[0]:
+        for listing in self._listings():
+            for alias in json.loads(listing)["aliases"]:
                 form = slugify(alias)
                 if form.startswith(low) and form not in seen:
                     seen.add(form)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from medref.index import Index, words_like
+from medref.index import SECTION_BITS, Index, words_like
 from medref.models import Hit, SearchResult
 from medref.names import allowed_typos, edit_distance, fold, name_key
 
@@ -189,18 +189,6 @@ def correct_query(index: Index, query: Query) -> bool:
     return changed
 
 
-class _Doc:
-    __slots__ = ("doc", "id", "rank", "rows", "tier", "title")
-
-    def __init__(self, doc: int, tier: int, rank: float, mono_id: str, title: str) -> None:
-        self.doc = doc
-        self.tier = tier
-        self.rank = rank
-        self.id = mono_id
-        self.title = title
-        self.rows: list[tuple[Any, ...]] = []
-
-
 def search(
     index: Index,
     text: str,
@@ -218,75 +206,114 @@ def search(
         expr = fts_expression(query)
         corrected = query.show()
     assert expr is not None
+    conn = index.conn
     w = WEIGHTS
     # Two bm25 scores: one over every column ranks monographs; one over headings and body
     # text picks which of a monograph's sections to show. bm25() is "lower is better", and
     # 0 when none of the weighted columns matched (https://sqlite.org/fts5.html#the_bm25_function).
-    # Only active monographs have rows in fts; secmeta is narrow, so the join stays cheap.
-    sql = (
-        "SELECT s.rowid, s.doc, s.ord, s.key, s.label, s.mono, s.title,"
-        f" bm25(fts, {w['title']}, {w['aliases']}, {w['meta']}, {w['heading']}, {w['body']}),"
+    # A section's rowid holds its monograph's doc number, so ranking needs no join; only
+    # active monographs have rows in fts.
+    scores = (
+        f"bm25(fts, {w['title']}, {w['aliases']}, {w['meta']}, {w['heading']}, {w['body']}),"
         f" bm25(fts, 0, 0, 0, {w['heading']}, {w['body']})"
-        " FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
-        " WHERE fts MATCH ?"
     )
     params: list[object] = [expr]
     if sections:
-        sql += f" AND s.key IN ({','.join('?' * len(sections))})"
+        sql = f"SELECT fts.rowid, {scores} FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
+        sql += f" WHERE fts MATCH ? AND s.key IN ({','.join('?' * len(sections))})"
         params += sections
-    qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
-    tiers = index.name_tiers(qkey) if qkey else {}
-    docs: dict[int, _Doc] = {}
-    for (
-        rowid,
-        doc,
-        ord_,
-        key,
-        label,
-        mono_id,
-        title,
-        rank,
-        body_rank,
-    ) in index.conn.execute(sql, params):
-        d = docs.get(doc)
-        if d is None:
-            d = docs[doc] = _Doc(doc, tiers.get(doc, 2), rank, mono_id, title)
-        d.rank = min(d.rank, rank)
-        # For a name query show the Usage section; otherwise body matches first, boilerplate
-        # disclaimers last, then the better body score.
-        prefer = not (d.tier < 2 and key == "usage")
-        d.rows.append(
-            (prefer, body_rank == 0, key == "disclaimer", body_rank, ord_, rowid, key, label)
-        )
+    else:
+        sql = f"SELECT rowid, {scores} FROM fts WHERE fts MATCH ?"
+    best: dict[int, float] = {}  # doc -> its best score over every column
+    matched: dict[int, list[tuple[int, float]]] = {}  # doc -> [(rowid, body score)]
+    for rowid, rank, body_rank in conn.execute(sql, params):
+        doc = rowid >> SECTION_BITS
+        if doc in best:
+            if rank < best[doc]:
+                best[doc] = rank
+            matched[doc].append((rowid, body_rank))
+        else:
+            best[doc] = rank
+            matched[doc] = [(rowid, body_rank)]
     # An excluded word drops the whole monograph, not just the sections that contain it.
     for t in query.terms:
         if t.negative:
             neg = _term_expr(Term(t.words, t.prefix))
-            for (doc,) in index.conn.execute(
-                "SELECT DISTINCT s.doc FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
-                " WHERE fts MATCH ?",
-                (neg,),
-            ):
-                docs.pop(doc, None)
-    ordered = sorted(docs.values(), key=lambda d: (d.tier, d.rank, d.id))
-    picked: list[tuple[_Doc, tuple[Any, ...]]] = []
-    for d in ordered:
-        d.rows.sort()
-        rows = [r for r in d.rows if not r[1]] or d.rows[:1] if all_sections else d.rows[:1]
-        picked.extend((d, r) for r in rows)
-    shown = picked[: max(0, limit)]
-    # The index answered without stat()ing every file: check the ones it is about to show.
-    index.verify({d.doc for d, _row in shown})
+            for (rowid,) in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (neg,)):
+                best.pop(rowid >> SECTION_BITS, None)
+    if all_sections:  # every section that matched in its heading or text, else the first
+        total = sum(max(1, sum(1 for _r, b in matched[doc] if b)) for doc in best)
+    else:
+        total = len(best)
+    qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
+    tiers = index.name_tiers(qkey) if qkey else {}
     hits = []
-    for d, row in shown:
-        rowid, key, label = row[-3:]
-        snippet = index.conn.execute(
+    shown = _pick(conn, best, matched, tiers, max(0, limit), all_sections)
+    # The index may have answered without stat()ing every file: check the ones shown.
+    index.verify({doc for doc, *_rest in shown})
+    for _doc, rowid, mono_id, title, key, label, score in shown:
+        snippet = conn.execute(
             "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
             (_OPEN, _CLOSE, SNIPPET_WORDS, expr, rowid),
         ).fetchone()[0]
-        score = round((2 - d.tier) * 100.0 - d.rank, 4)
-        hits.append(Hit(d.id, d.title, key, label, _marks(snippet), score))
-    return SearchResult(text, corrected, len(picked), tuple(hits)), query
+        hits.append(Hit(mono_id, title, key, label, _marks(snippet), score))
+    return SearchResult(text, corrected, total, tuple(hits)), query
+
+
+def _pick(
+    conn: Any,
+    best: dict[int, float],
+    matched: dict[int, list[tuple[int, float]]],
+    tiers: dict[int, int],
+    limit: int,
+    all_sections: bool,
+) -> list[tuple[int, int, str, str, str, str, float]]:
+    """The first `limit` results: (doc, rowid, id, title, key, label, score).
+
+    Monographs rank by name tier, then score, then id. Each result needs at least one row,
+    so only the first `limit` monographs (and any tied with the last) are looked at further.
+    """
+    order = sorted((tiers.get(doc, 2), rank, doc) for doc, rank in best.items())
+    if not order or limit == 0:
+        return []
+    cut = min(limit, len(order))
+    while cut < len(order) and order[cut][:2] == order[cut - 1][:2]:
+        cut += 1
+    rowids = [rowid for _t, _r, doc in order[:cut] for rowid, _b in matched[doc]]
+    info: dict[int, tuple[str, str, str, str]] = {}
+    for start in range(0, len(rowids), 500):  # stay under SQLite's variable limit
+        chunk = rowids[start : start + 500]
+        info.update(
+            (rowid, (key, label, mono, title))
+            for rowid, key, label, mono, title in conn.execute(
+                "SELECT rowid, key, label, mono, title FROM secmeta"
+                f" WHERE rowid IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )
+        )
+    head = sorted(order[:cut], key=lambda o: (o[0], o[1], info[matched[o[2]][0][0]][2]))
+    out: list[tuple[int, int, str, str, str, str, float]] = []
+    for tier, rank, doc in head:
+        # For a name query show the Usage section; otherwise body matches first,
+        # boilerplate disclaimers last, then the better body score.
+        rows = sorted(
+            (
+                not (tier < 2 and info[rowid][0] == "usage"),
+                body == 0,
+                info[rowid][0] == "disclaimer",
+                body,
+                rowid,
+            )
+            for rowid, body in matched[doc]
+        )
+        rows = ([r for r in rows if not r[1]] or rows[:1]) if all_sections else rows[:1]
+        score = round((2 - tier) * 100.0 - rank, 4)
+        for row in rows:
+            key, label, mono, title = info[row[-1]]
+            out.append((doc, row[-1], mono, title, key, label, score))
+            if len(out) == limit:
+                return out
+    return out
 
 
 def _marks(snippet: str) -> str:
