@@ -186,3 +186,18 @@ def test_fts5_table_exists_in_the_cache() -> None:
     assert ix.path is not None
     conn = sqlite3.connect(ix.path)
     assert conn.execute("SELECT count(*) FROM fts WHERE fts MATCH 'colostrum'").fetchone()[0] > 0
+
+
+def test_full_text_index_matches_its_content_after_edits_and_removals(tmp_path: Path) -> None:
+    root = user_corpus(tmp_path)
+    corpora = corpora_for(root)
+    open_index(corpora)
+    (root / "b" / "betazole.md").write_text(monograph_text("Betazole", "### Usage\nQuuxine.\n"))
+    (root / "a" / "alphamine.md").unlink()
+    write(root, "d/deltamide.md", monograph_text("Deltamide", "### Usage\nZorblat here.\n"))
+    ix = open_index(corpora, full_check=True)
+    assert ix.report.parsed == 2 and ix.report.removed == 1
+    # FTS5 compares its index with the content it was built from (read through the view).
+    ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)")
+    hits = ix.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH 'alphamine'").fetchone()
+    assert hits == (0,)

@@ -44,7 +44,7 @@ from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
@@ -78,6 +78,8 @@ CREATE TABLE docs (
     id TEXT NOT NULL,
     active INTEGER NOT NULL,
     title TEXT,
+    aliases TEXT,          -- aliases joined with ' ; ', as the FTS5 table indexes them
+    meta TEXT,             -- class and tags joined with ' ; ', likewise
     listing TEXT,          -- JSON: the entry in `list --json`, as json.dumps writes it
     data BLOB,             -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
     problems TEXT          -- JSON list of problems found reading or parsing the file
@@ -85,31 +87,18 @@ CREATE TABLE docs (
 CREATE INDEX docs_id ON docs(id, active);
 CREATE TABLE names (norm TEXT NOT NULL, doc INTEGER NOT NULL, rank INTEGER NOT NULL);
 CREATE INDEX names_norm ON names(norm);
-CREATE TABLE sections (
-    rowid INTEGER PRIMARY KEY,
-    doc INTEGER NOT NULL,
-    ord INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    label TEXT NOT NULL,
-    title TEXT NOT NULL,
-    aliases TEXT NOT NULL,
-    meta TEXT NOT NULL,
-    heading TEXT NOT NULL,
-    body TEXT NOT NULL
-);
-CREATE INDEX sections_doc ON sections(doc);
--- A narrow copy of each section's identity, so ranking never reads the wide text rows.
-CREATE TABLE secmeta (
-    rowid INTEGER PRIMARY KEY,
-    doc INTEGER NOT NULL,
-    ord INTEGER NOT NULL,
-    key TEXT NOT NULL,
-    label TEXT NOT NULL,
-    mono TEXT NOT NULL,
-    title TEXT NOT NULL
-);
-CREATE INDEX secmeta_doc ON secmeta(doc);
--- External-content FTS5 table over `sections` (https://sqlite.org/fts5.html#external_content_tables):
+-- One row per section; its rowid is (doc << SECTION_BITS) + its position in the monograph.
+-- The text is zlib-compressed: FTS5 reads it only to make snippets.
+CREATE TABLE sectext (rowid INTEGER PRIMARY KEY, heading TEXT NOT NULL, body BLOB NOT NULL);
+-- Each section's identity, narrow, so ranking and filtering never read the text rows.
+CREATE TABLE secmeta (rowid INTEGER PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL);
+-- What FTS5 indexes, one row per section: the monograph's names and tags (stored once, in
+-- docs) beside the section's own heading and text. medref_unzip() is registered on every
+-- connection (_connect).
+CREATE VIEW sections(rowid, title, aliases, meta, heading, body) AS
+    SELECT t.rowid, d.title, d.aliases, d.meta, t.heading, medref_unzip(t.body)
+    FROM sectext t JOIN docs d ON d.doc = t.rowid >> {bits};
+-- External-content FTS5 table over that view (https://sqlite.org/fts5.html#external_content_tables):
 -- the text is stored once, and rows are removed with the special 'delete' command.
 CREATE VIRTUAL TABLE fts USING fts5(
     title, aliases, meta, heading, body,
@@ -145,7 +134,9 @@ class Record(NamedTuple):
     data: bytes | None  # packed monograph
     problems: str  # JSON list
     names: list[tuple[str, int]]  # (name key, rank)
-    rows: list[tuple[Any, ...]]  # (ord, key, label, title, aliases, meta, heading, body)
+    aliases: str  # joined, as indexed
+    meta: str
+    rows: list[tuple[str, str, str, str, bytes]]  # key, label, heading, text, compressed text
     words: list[str]
 
 
@@ -154,7 +145,7 @@ def _record(
 ) -> Record:
     problems: list[Any] = [["unreadable", error, 1, "error"]] if error else []
     if mono is None:
-        return Record(a, error, None, None, None, None, json.dumps(problems), [], [], [])
+        return Record(a, error, None, None, None, None, json.dumps(problems), [], "", "", [], [])
     problems += [[p.code, p.message, p.line, p.level] for p in mono.problems]
     warning = next(
         (f"{p.message} (line {p.line})" for p in mono.problems if p.code in WARN_CODES), None
@@ -167,24 +158,14 @@ def _record(
     names += [(name_key(p), INGREDIENT_RANK) for p in parts if len(parts) > 1]
     aliases = " ; ".join(mono.aliases)
     meta = " ; ".join([mono.drug_class or "", *mono.tags])
-    rows: list[tuple[Any, ...]] = [
-        (
-            i,
-            s.key,
-            s.label,
-            mono.title,
-            aliases,
-            meta,
-            f"{s.heading} {s.ingredient or ''}".strip(),
-            s.text,
-        )
-        for i, s in enumerate(mono.sections)
-    ] or [(0, "overview", "Overview", mono.title, aliases, meta, "", "")]  # findable by name
-    if len(rows) > MAX_SECTIONS:  # only a pathological file: keep every word searchable
-        last = rows[MAX_SECTIONS - 1]
-        rest = rows[MAX_SECTIONS - 1 :]
-        body = "\n".join(f"{row[6]}\n{row[7]}" for row in rest)
-        rows = [*rows[: MAX_SECTIONS - 1], (*last[:6], last[6], body)]
+    texts = [
+        (s.key, s.label, f"{s.heading} {s.ingredient or ''}".strip(), s.text) for s in mono.sections
+    ] or [("overview", "Overview", "", "")]  # findable by name
+    if len(texts) > MAX_SECTIONS:  # only a pathological file: keep every word searchable
+        key, label, heading, _text = texts[MAX_SECTIONS - 1]
+        rest = "\n".join(f"{t[2]}\n{t[3]}" for t in texts[MAX_SECTIONS - 1 :])
+        texts = [*texts[: MAX_SECTIONS - 1], (key, label, heading, rest)]
+    rows = [(*t, zlib.compress(t[3].encode(), 6)) for t in texts]
     return Record(
         a,
         None,
@@ -197,6 +178,8 @@ def _record(
         data or _pack(mono),
         json.dumps(problems),
         [n for n in names if n[0]],
+        aliases,
+        meta,
         rows,
         sorted(_words(mono)),
     )
@@ -296,16 +279,19 @@ class _Writer:
         row = conn.execute("SELECT active, data FROM docs WHERE doc=?", (doc,)).fetchone()
         if row and row[0] and row[1] is not None:
             self.df.subtract(_words(unpack(row[1])))
-        for rowid, *cols in conn.execute(
-            "SELECT rowid, title, aliases, meta, heading, body FROM sections WHERE doc=?", (doc,)
-        ).fetchall():
+        span = (doc << SECTION_BITS, ((doc + 1) << SECTION_BITS) - 1)
+        # The 'delete' command needs the values that were indexed, read back via the view.
+        conn.executemany(
+            "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
+            " VALUES('delete', ?, ?, ?, ?, ?, ?)",
             conn.execute(
-                "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
-                " VALUES('delete', ?, ?, ?, ?, ?, ?)",
-                (rowid, *cols),
-            )
-        conn.execute("DELETE FROM sections WHERE doc=?", (doc,))
-        conn.execute("DELETE FROM secmeta WHERE doc=?", (doc,))
+                "SELECT rowid, title, aliases, meta, heading, body FROM sections"
+                " WHERE rowid BETWEEN ? AND ?",
+                span,
+            ).fetchall(),
+        )
+        conn.execute("DELETE FROM sectext WHERE rowid BETWEEN ? AND ?", span)
+        conn.execute("DELETE FROM secmeta WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM names WHERE doc=?", (doc,))
 
     def put(self, r: Record, doc: int | None = None) -> None:
@@ -322,21 +308,23 @@ class _Writer:
             a.id,
             int(active),
             r.title,
+            r.aliases,
+            r.meta,
             r.listing,
             r.data,
             r.problems,
         )
         if doc is None:
             cur = conn.execute(
-                "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, listing, data,"
-                " problems) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, aliases, meta,"
+                " listing, data, problems) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 values,
             )
             doc = int(cur.lastrowid or 0)
         else:
             conn.execute(
                 "UPDATE docs SET path=?, corpus=?, rel=?, stamp=?, id=?, active=?, title=?,"
-                " listing=?, data=?, problems=? WHERE doc=?",
+                " aliases=?, meta=?, listing=?, data=?, problems=? WHERE doc=?",
                 (*values, doc),
             )
         if not active:
@@ -348,17 +336,19 @@ class _Writer:
         )
         first = doc << SECTION_BITS
         conn.executemany(
-            "INSERT INTO sections(rowid, doc, ord, key, label, title, aliases, meta, heading,"
-            " body) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            [(first + i, doc, *row) for i, row in enumerate(r.rows)],
+            "INSERT INTO sectext(rowid, heading, body) VALUES (?,?,?)",
+            [(first + i, row[2], row[4]) for i, row in enumerate(r.rows)],
+        )
+        conn.executemany(
+            "INSERT INTO secmeta(rowid, key, label) VALUES (?,?,?)",
+            [(first + i, row[0], row[1]) for i, row in enumerate(r.rows)],
         )
         conn.executemany(
             "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",
-            [(first + i, *row[3:]) for i, row in enumerate(r.rows)],
-        )
-        conn.executemany(
-            "INSERT INTO secmeta(rowid, doc, ord, key, label, mono, title) VALUES (?,?,?,?,?,?,?)",
-            [(first + i, doc, *row[:3], a.id, r.title) for i, row in enumerate(r.rows)],
+            [
+                (first + i, r.title, r.aliases, r.meta, row[2], row[3])
+                for i, row in enumerate(r.rows)
+            ],
         )
 
     def flush_words(self) -> None:
@@ -608,7 +598,16 @@ def index_path(corpora: list[Corpus]) -> Path:
 def _connect(path: Path | str) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
     conn.execute("PRAGMA busy_timeout = 30000")
+    _register(conn)
     return conn
+
+
+def _register(conn: sqlite3.Connection) -> None:
+    conn.create_function("medref_unzip", 1, _unzip, deterministic=True)
+
+
+def _unzip(data: bytes | None) -> str | None:
+    return None if data is None else zlib.decompress(data).decode()
 
 
 def _valid(conn: sqlite3.Connection, path: Path) -> bool:
@@ -628,7 +627,7 @@ def _valid(conn: sqlite3.Connection, path: Path) -> bool:
 
 def _create(conn: sqlite3.Connection) -> None:
     try:
-        conn.executescript(SCHEMA)
+        conn.executescript(SCHEMA.replace("{bits}", str(SECTION_BITS)))
     except sqlite3.OperationalError as exc:
         if "fts5" in str(exc).lower():
             raise EnvironmentProblem(
@@ -1010,6 +1009,7 @@ def quick_completions(corpora: list[Corpus], prefix: str) -> list[str]:
     path = index_path(corpora)
     if path.is_file():
         conn = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)
+        _register(conn)
         try:
             if _valid(conn, path):
                 return Index(conn, path, corpora, BuildReport()).completions(prefix)

@@ -286,8 +286,9 @@ def _pick(
         info.update(
             (rowid, (key, label, mono, title))
             for rowid, key, label, mono, title in conn.execute(
-                "SELECT rowid, key, label, mono, title FROM secmeta"
-                f" WHERE rowid IN ({','.join('?' * len(chunk))})",
+                f"SELECT s.rowid, s.key, s.label, d.id, d.title FROM secmeta s"
+                f" JOIN docs d ON d.doc = s.rowid >> {SECTION_BITS}"
+                f" WHERE s.rowid IN ({','.join('?' * len(chunk))})",
                 chunk,
             )
         )
