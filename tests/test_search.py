@@ -255,3 +255,17 @@ def test_sections_past_the_rowid_space_are_merged_and_stay_searchable(
     assert {h.id for h in result.hits} == {"many", "other"}
     result, _q = search(ix, "word2x")
     assert [h.id for h in result.hits] == ["many"]
+
+
+def test_snippets_highlight_every_form_of_a_root_and_fall_back_when_the_vocabulary_misses(
+    tmp_path: Path,
+) -> None:
+    root_dir = tmp_path / "c"
+    write(root_dir, "a/one.md", monograph_text("Onemine", "### Usage\nMay cause allergic rash.\n"))
+    write(root_dir, "b/two.md", monograph_text("Twomine", "### Usage\nTested as allergyx1 only.\n"))
+    ix = open_index(discover([root_dir])[0])
+    result, _q = search(ix, "allergy", limit=500)
+    snippets = {h.id: h.snippet for h in result.hits}
+    assert f"{MARK_OPEN}allergic{MARK_OPEN}" in snippets["one"]
+    # "allergyx1" is one token to FTS5 but not a vocabulary word: the prefix query is used.
+    assert f"{MARK_OPEN}allergyx1{MARK_OPEN}" in snippets["two"]

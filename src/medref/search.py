@@ -26,6 +26,7 @@ WEIGHTS = {"title": 10.0, "aliases": 8.0, "meta": 2.0, "heading": 3.0, "body": 1
 SNIPPET_WORDS = 30
 MAX_TERMS = 16
 MAX_TERM_LEN = 64
+MAX_SPELT = 24  # words a root may stand for in snippet queries before the prefix is used
 
 _WORD = re.compile(r"[^\W_]+")
 _PIECE = re.compile(r'(-?)"([^"]*)"|(\S+)')
@@ -124,6 +125,35 @@ def _term_expr(term: Term) -> str:
     if r and not word.isdigit():
         return f"({_quote(word)} OR {_quote(r)}*)"
     return _quote(word)
+
+
+def _highlight_expression(index: Index, query: Query) -> str | None:
+    """The query for snippets, with each root prefix spelt out as the vocabulary's words.
+
+    `"allerg"*` costs a scan of every index term with that prefix on each use; the words
+    it stands for ("allergy", "allergic", ...) are found once in the words table.
+    Returns None when no term has a root, or one has too many words.
+    """
+    positive = []
+    spelt = False
+    for t in query.positive:
+        word = t.words[0]
+        r = None if t.phrase or t.prefix or word.isdigit() else root(word)
+        if r is None:
+            positive.append(_term_expr(t))
+            continue
+        words = [
+            w
+            for (w,) in index.conn.execute(
+                "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
+                (r, r + "\U0010ffff", MAX_SPELT + 1),
+            )
+        ]
+        if len(words) > MAX_SPELT:
+            return None
+        positive.append("(" + " OR ".join(_quote(w) for w in dict.fromkeys([word, *words])) + ")")
+        spelt = True
+    return "(" + " AND ".join(positive) + ")" if spelt and positive else None
 
 
 def fts_expression(query: Query) -> str | None:
@@ -251,12 +281,16 @@ def search(
     shown = _pick(conn, best, matched, tiers, max(0, limit), all_sections)
     # The index may have answered without stat()ing every file: check the ones shown.
     index.verify({doc for doc, *_rest in shown})
+    spelt = _highlight_expression(index, query) if shown else None
+    sql = "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?"
     for _doc, rowid, mono_id, title, key, label, score in shown:
-        snippet = conn.execute(
-            "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?",
-            (_OPEN, _CLOSE, SNIPPET_WORDS, expr, rowid),
-        ).fetchone()[0]
-        hits.append(Hit(mono_id, title, key, label, _marks(snippet), score))
+        row = None
+        for e in (spelt, expr) if spelt else (expr,):
+            row = conn.execute(sql, (_OPEN, _CLOSE, SNIPPET_WORDS, e, rowid)).fetchone()
+            if row is not None:
+                break
+        snippet = row[0] if row else ""
+        hits.append(Hit(mono_id, title, key, label, _marks(snippet or ""), score))
     return SearchResult(text, corrected, total, tuple(hits)), query
 
 
