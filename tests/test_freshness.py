@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+import medref.index as index_mod
 from conftest import Run, monograph_text, write
 from medref.corpus import RACY_NS, Corpus, discover
 from medref.index import open_index, with_index
@@ -76,6 +77,28 @@ def test_a_file_replaced_by_an_editor_is_reparsed_alone(site: Site) -> None:
     ix = open_index(corpora)
     assert ix.report.parsed == 1
     assert "Saved by an editor" in ix.get("betazole").sections[0].text
+
+
+def test_edits_alone_are_applied_without_walking_the_corpus(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, corpora = site
+
+    def no_walk(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("walked the corpus")
+
+    monkeypatch.setattr(index_mod, "walk", no_walk)
+    tmp = root / "c" / ".cetrizol.md.swp"
+    tmp.write_text(monograph_text("Cetrizol", "### Usage\nSaved again.\n"))
+    os.replace(tmp, root / "c" / "cetrizol.md")
+    edit_in_place(
+        root / "a" / "alphamine.md", monograph_text("Alphamine", "### Usage\nIn place.\n")
+    )
+    ix = open_index(corpora)  # the folder of cetrizol changed: only it is read
+    assert ix.report.parsed == 1 and ix.trusting
+    assert ix.get("cetrizol").sections[0].text == "Saved again."
+    mono = with_index(corpora, lambda i: i.get("alphamine"))  # shown, so checked
+    assert mono.sections[0].text == "In place."
 
 
 def test_removed_folder_is_seen_at_once(site: Site) -> None:

@@ -724,15 +724,119 @@ def _quick_check(conn: sqlite3.Connection, corpora: list[Corpus]) -> list[tuple[
     ]
 
 
-def _unchanged(folders: list[tuple[str, str, str]]) -> bool:
+def _changed_folders(
+    folders: list[tuple[str, str, str]], dirty: set[str]
+) -> list[tuple[str, str]] | None:
+    """(folder, new stamp) for each folder that changed or is dirty; None if one is gone."""
     now = time.time_ns()
+    out = []
     for path, _parent, stamp in folders:
         try:
-            if folder_stamp(os.stat(path), now) != stamp or not stamp:
-                return False
+            new = folder_stamp(os.stat(path), now)
         except OSError:
-            return False
-    return True
+            return None
+        if new != stamp or not stamp or path in dirty:
+            out.append((path, new))
+    return out
+
+
+def _refresh_in_place(
+    conn: sqlite3.Connection,
+    folders: list[tuple[str, str, str]],
+    changed: list[tuple[str, str]],
+    warn: Warn,
+) -> BuildReport | None:
+    """Re-parse the files edited in the changed folders, if that is all that happened.
+
+    This is the common case (an editor saved a file), and it needs no walk of the other
+    folders and no look at the other files. Returns None when a changed folder gained,
+    lost or renamed a file or folder, or an edited file is not a plain active monograph:
+    then ids or precedence may move, and the caller scans.
+    """
+    if not changed:
+        return None
+    start = time.perf_counter()
+    children: dict[str, set[str]] = {}
+    for path, parent, _stamp in folders:
+        children.setdefault(parent, set()).add(path)
+    edits: list[tuple[str, str]] = []  # (path, new stamp)
+    for folder, _new in changed:
+        try:
+            with os.scandir(folder) as it:
+                items = list(it)
+            subfolders = set()
+            files = {}
+            for item in items:
+                name = item.name
+                if name[0] == ".":
+                    continue
+                if item.is_dir():
+                    subfolders.add(item.path)
+                elif name[-3:].lower() == ".md" and item.is_file():
+                    files[item.path] = file_stamp(item.stat())
+        except OSError:
+            return None
+        if subfolders != children.get(folder, set()):
+            return None
+        stored = {
+            path: stamp
+            for path, stamp in conn.execute(
+                "SELECT path, stamp FROM docs WHERE path > ? AND path < ?",
+                (folder + os.sep, folder + os.sep + "\U0010ffff"),
+            )
+            if os.path.dirname(path) == folder
+        }
+        if stored.keys() != files.keys():
+            return None
+        edits += [(path, stamp) for path, stamp in files.items() if stored[path] != stamp]
+    report = BuildReport()
+    recorded = {path: stamp for path, _parent, stamp in folders}
+    restamp = [(new, f) for f, new in changed if new != recorded.get(f)]
+    if not edits and not restamp:
+        return report  # a folder still too new to trust: nothing to record yet
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        writer = _Writer(conn)
+        for path, stamp in edits:
+            row = conn.execute(
+                "SELECT doc, corpus, rel, stamp, id, active FROM docs WHERE path=?", (path,)
+            ).fetchone()
+            if row is None or not row[5]:
+                conn.execute("ROLLBACK")
+                return None
+            doc, corpus, rel, before, mono_id, _active = row
+            if before == stamp:
+                continue  # another process did it while we waited
+            label = _labels_from_meta(conn, corpus)
+            record = _parse_one(Assigned(FileEntry(path, corpus, rel, stamp), mono_id, True), label)
+            if record.error or record.data is None:
+                conn.execute("ROLLBACK")
+                return None
+            if record.warning:
+                warn(f"{path}: {record.warning}; read as well as possible")
+            writer.remove(doc)
+            writer.put(record, doc)
+            report.parsed += 1
+        writer.flush_words()
+        conn.executemany("UPDATE folders SET stamp=? WHERE path=?", restamp)
+        if report.parsed:  # the scan digest no longer describes the files: compare in full
+            _set_meta(conn, {"digest": "", "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    report.seconds = time.perf_counter() - start
+    return report
+
+
+def _labels_from_meta(conn: sqlite3.Connection, corpus: int) -> str:
+    """The origin label of corpus number `corpus`, as recorded by the last scan."""
+    row = conn.execute("SELECT value FROM meta WHERE key='corpora'").fetchone()
+    try:
+        return str(json.loads(row[0])[corpus][1])
+    except (TypeError, ValueError, IndexError, KeyError):
+        return ""
 
 
 def _known(
@@ -929,8 +1033,12 @@ def open_index(
             if _valid(conn, path):
                 folders = [] if full_check else _quick_check(conn, corpora)
                 if folders:
-                    if not dirty and _unchanged(folders):
+                    changed = _changed_folders(folders, set(dirty))
+                    if changed == []:
                         return Index(conn, path, corpora, BuildReport(), trusting=True)
+                    report = _refresh_in_place(conn, folders, changed or [], warn)
+                    if report is not None:
+                        return Index(conn, path, corpora, report, trusting=True)
                     known = _known(conn, folders, dirty)
             else:
                 conn.close()
