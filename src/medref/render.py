@@ -18,7 +18,6 @@ from rich.text import Text
 
 from medref.models import BOLD, CODE, ITALIC, LINK, STRIKE, Block, Faq, Monograph, Section
 from medref.sanitize import safe, safe_line
-from medref.search import split_marks
 
 _SPACES = re.compile(r"[ \t]+")
 
@@ -167,6 +166,8 @@ def faqs(mono: Monograph, items: Sequence[Faq], query: str | None = None) -> Gro
 
 
 def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
+    from medref.search import split_marks
+
     parts: list[RenderableType] = []
     if result.corrected_query:
         parts.append(
