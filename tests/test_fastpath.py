@@ -83,3 +83,33 @@ def test_everything_else_goes_to_typer(argv: list[str]) -> None:
 def test_completion_requests_go_to_typer(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("_MEDREF_COMPLETE", "complete_bash")
     assert fastpath.parse(["show", "colostrum"]) is None
+
+
+# Modules that cost start-up time the everyday pages do not need (Typer ~50 ms, rich.table
+# ~9 ms, rich.markdown ~55 ms).
+HEAVY = ("typer", "click", "rich.table", "rich.markdown")
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["--color", "always", "show", "colostrum"], ["--color", "always", "faq", "colostrum"]],
+)
+def test_everyday_pages_skip_heavy_imports(argv: list[str]) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from medref.entry import main\n"
+        f"sys.argv = ['medref', *{argv!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        f"    print(sorted(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "\x1b[" in proc.stdout
+    assert proc.stderr.strip().splitlines()[-1] == "[]"

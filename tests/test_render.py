@@ -5,8 +5,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from rich.text import Text
 
 from conftest import FIXTURES, Run
 
@@ -99,3 +103,90 @@ def test_readme_screenshots_match_the_current_code() -> None:
         assert shots.svg(name, ix) == committed, (
             f"{name}.svg is stale: run python scripts/screenshots.py on purpose"
         )
+
+
+# -- ListRows lays out exactly as the Rich grid it stands in for ----------------------------
+
+# Words of all widths, wide and zero-width characters, tabs, hard breaks and runs of spaces.
+_TOKENS = ["a", "bc", "defgh", " ", "  ", "\t", "\n", "中文", "é", "•", "\u200b", "x" * 45]
+_WORDS = st.lists(st.sampled_from(_TOKENS), max_size=12).map("".join)
+_STYLES = st.sampled_from([None, "bold", "italic cyan", "underline", "dim italic"])
+
+
+@st.composite
+def _text(draw: st.DrawFn, max_size: int = 60) -> Text:
+    text = Text(style=draw(_STYLES) or "")
+    for chunk in draw(st.lists(_WORDS.map(lambda s: s[:max_size]), max_size=4)):
+        text.append(chunk, draw(_STYLES))
+    return text
+
+
+@st.composite
+def _rows(draw: st.DrawFn) -> list[tuple[Text, Text]]:
+    labels = st.one_of(
+        st.builds(
+            lambda d, m: Text("  " * d + m),
+            st.integers(0, 12),
+            st.sampled_from(["•", "1.", " ", "10."]),
+        ),
+        _text(8),
+    )
+    return draw(st.lists(st.tuples(labels, _text()), min_size=1, max_size=5))
+
+
+def _print(renderable: Any, width: int, color: bool) -> str:
+    from medref.output import make_console
+
+    console = make_console(color, width=width)
+    with console.capture() as cap:
+        console.print(renderable)
+    return cap.get()
+
+
+@given(rows=_rows(), width=st.integers(1, 70), color=st.booleans())
+def test_list_rows_match_the_grid(rows: list[tuple[Text, Text]], width: int, color: bool) -> None:
+    from rich.padding import Padding
+
+    from medref.render import ListRows
+
+    fast = ListRows(rows)
+    grid = fast.grid()
+    assert _print(fast, width, color) == _print(grid, width, color)
+    # Inside a padding that measures its content, as sections are laid out.
+    assert _print(Padding(fast, (0, 0, 0, 2), expand=False), width, color) == _print(
+        Padding(grid, (0, 0, 0, 2), expand=False), width, color
+    )
+
+
+@pytest.mark.parametrize("name", ["colostrum", "acetaminophen"])
+def test_list_rows_match_the_grid_on_bundled_pages(name: str) -> None:
+    from medref.corpus import discover
+    from medref.index import with_index
+    from medref.render import ListRows, blocks, faqs, monograph
+
+    corpora, _ = discover([])
+    mono = with_index(corpora, lambda ix: ix.get(name))
+
+    def with_grids(renderable: Any) -> Any:
+        """The same renderable with every ListRows swapped for its grid."""
+        from rich.console import Group
+        from rich.padding import Padding
+
+        if isinstance(renderable, ListRows):
+            return renderable.grid()
+        if isinstance(renderable, Group):
+            return Group(*[with_grids(r) for r in renderable.renderables])
+        if isinstance(renderable, Padding):
+            return Padding(
+                with_grids(renderable.renderable),
+                (renderable.top, renderable.right, renderable.bottom, renderable.left),
+                expand=renderable.expand,
+            )
+        return renderable
+
+    pages = [monograph(mono, mono.sections), faqs(mono, mono.faqs)]
+    assert any(isinstance(r, ListRows) for s in mono.sections for r in blocks(s.blocks))
+    for page in pages:
+        for width in (20, 33, 40, 57, 80, 100, 120, 200):
+            for color in (True, False):
+                assert _print(page, width, color) == _print(with_grids(page), width, color)
