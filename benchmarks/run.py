@@ -64,7 +64,9 @@ DEFAULT_RUNS = 15
 SMOKE_RUNS = 3
 MIN_RUNS = 10
 COLD_RUNS = 3  # cold index builds of the primary corpus; other sizes get 1
-SAMPLE_EVERY = 0.025  # seconds between /proc samples of the cold index's process tree
+SAMPLE_EVERY = (
+    0.25  # seconds between /proc samples of the cold index's process tree (each costs CPU)
+)
 COLUMNS = "100"
 
 # With --snapshot, medref runs from a copy of src/ taken at the start (via PYTHONPATH).

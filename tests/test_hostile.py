@@ -556,6 +556,22 @@ def test_non_utf8_file_name_is_skipped_with_a_warning(tmp_path: Path) -> None:
     assert "not valid text" in out.stderr and "Traceback" not in out.stderr
 
 
+def test_non_utf8_folder_names_are_skipped_with_a_warning(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    write(root, "good.md", monograph_text("Goodamine"))
+    write(root / os.fsdecode(b"dir\xff"), "inner.md", monograph_text("Innermine"))
+    for args in (
+        ["--corpus", str(root)],
+        ["--corpus", os.fsdecode(b"%s/dir\xff" % os.fsencode(root))],
+    ):
+        out = medref(*args, "list", "--json")
+        assert out.returncode == 0, out.stderr
+        assert "folder name is not valid text" in out.stderr and "Traceback" not in out.stderr
+    assert "good" in {
+        r["id"] for r in json.loads(medref("--corpus", str(root), "list", "--json").stdout)
+    }
+
+
 def test_non_utf8_typed_name_is_a_clean_miss() -> None:
     out = subprocess.run(
         [os.fsencode(sys.executable), b"-m", b"medref", b"show", b"colostrum\xff"],

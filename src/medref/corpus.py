@@ -160,6 +160,9 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
         add = found.append
         while stack:
             folder, parent = stack.pop()
+            if _undecodable(folder):
+                warnings.append(f"{folder!r}: the folder name is not valid text; skipped")
+                continue
             try:
                 st = os.stat(folder)
             except OSError as exc:

@@ -687,7 +687,7 @@ def _save_scan(conn: sqlite3.Connection, corpora: list[Corpus], state: _ScanStat
 
 
 def _corpora_key(corpora: list[Corpus]) -> str:
-    return json.dumps([[str(c.path), c.origin] for c in corpora], ensure_ascii=False)
+    return json.dumps([[str(c.path), c.origin] for c in corpora])  # ASCII: \udcxx escaped
 
 
 def recheck_seconds() -> float:
