@@ -61,7 +61,7 @@ def blocks_text(blocks: list[Block] | tuple[Block, ...]) -> str:
         text = b.plain().strip()
         if not text:
             continue
-        if b.kind != "code":
+        if b.kind != "code" and ("  " in text or "\t" in text):
             text = _INLINE_SPACE.sub(" ", text)
         if b.kind == "li":
             prefix = "  " * b.depth + (f"{b.marker} " if b.marker else "  ")
