@@ -209,9 +209,9 @@ def correct_query(index: Index, query: Query) -> bool:
         if t.negative or t.prefix or t.phrase:
             continue
         word = t.words[0]
-        matches = _matches(index, _term_expr(t))
-        if matches and _known(index, word):
+        if _known(index, word):  # a vocabulary word always matches: no FTS query needed
             continue
+        matches = _matches(index, _term_expr(t))
         fixed = _correct(index, word)
         if fixed and (not matches or _is_name(index, fixed)):
             t.words = [fixed]
