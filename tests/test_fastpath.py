@@ -29,6 +29,7 @@ SAME = [
     ["search", "allergy"],
     ["search", "ibuprofin", "--json", "--limit", "3"],
     ["search", "allergy", "-n", "2", "--all-sections", "-s", "precautions"],
+    ["search", "allergy", "-n2", "--json"],
     ["search", "qwxzptl"],
     ["search", "allergy", "-milk", "--json"],
     ["search", "allergy", "-sugar", "-nausea", "-heart", "--json"],

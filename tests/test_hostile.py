@@ -530,6 +530,12 @@ def test_exclusions_that_look_like_short_options(run: R) -> None:
         assert {h["id"] for h in r.json()["results"]} < base
 
 
+def test_limit_with_its_value_attached_is_the_limit_not_an_exclusion(run: R) -> None:
+    r = run("search", "allergy", "-n2", "--json")
+    assert r.code == 0 and len(r.json()["results"]) == 2
+    assert r.json()["query"] == "allergy"
+
+
 def test_hyphenated_exclusion_excludes_the_phrase(run: R) -> None:
     plain = {h["id"] for h in run("search", "aspirin", "--json", "-n", "200").json()["results"]}
     r = run("search", "aspirin", "-over-the-counter", "--json", "-n", "200")

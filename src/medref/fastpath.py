@@ -37,7 +37,18 @@ SEARCH_SHORT = ("-s", "-n", "-h")
 
 
 def is_exclusion(arg: str) -> bool:
-    return len(arg) > 1 and arg[0] == "-" and arg[1] != "-" and arg not in SEARCH_SHORT
+    return (
+        len(arg) > 1
+        and arg[0] == "-"
+        and arg[1] != "-"
+        and arg not in SEARCH_SHORT
+        and not _attached_limit(arg)
+    )
+
+
+def _attached_limit(arg: str) -> bool:
+    """`-n5`: the limit option with its value attached, as short options allow."""
+    return arg.startswith("-n") and arg[2:].isascii() and arg[2:].isdigit()
 
 
 def move_exclusions(argv: list[str]) -> list[str]:
@@ -122,7 +133,9 @@ def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]]
             positionals.append(arg)
             j += 1
             continue
-        name, value = _split(arg)
+        name, value = (
+            ("-n", arg[2:]) if command == "search" and _attached_limit(arg) else _split(arg)
+        )
         if name in FLAGS[command] and value is None:
             options[FLAGS[command][name]] = True
             j += 1
