@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -201,3 +202,17 @@ def test_full_text_index_matches_its_content_after_edits_and_removals(tmp_path: 
     ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)")
     hits = ix.conn.execute("SELECT count(*) FROM fts WHERE fts MATCH 'alphamine'").fetchone()
     assert hits == (0,)
+
+
+def test_indexes_of_corpus_sets_unused_for_a_month_are_removed(
+    tmp_path: Path, isolated: Path
+) -> None:
+    isolated.mkdir(parents=True, exist_ok=True)
+    old = isolated / "index-000000000000.sqlite"
+    recent = isolated / "index-111111111111.sqlite"
+    for f in (old, recent):
+        f.write_bytes(b"not really an index")
+    month_ago = time.time() - 31 * 86400
+    os.utime(old, (month_ago, month_ago))
+    open_index(discover([])[0])  # a full build of the bundled corpus
+    assert not old.exists() and recent.exists()

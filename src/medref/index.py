@@ -58,6 +58,8 @@ MAX_SECTIONS = 1 << SECTION_BITS
 # In between, a command stats the corpus folders (a file added, removed, renamed or saved
 # by an editor that replaces it changes its folder) and the files it shows.
 RECHECK_SECONDS = 30.0
+# Index files of other corpus sets unused for this long are deleted when one is built.
+UNUSED_DAYS = 30
 # zlib level for stored text: 1 is half the time of the default 6 here, and 2-10% larger.
 ZLIB_LEVEL = 1
 
@@ -948,6 +950,7 @@ def _build_file(
 
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(path)
+    _remove_unused(path)
     fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     try:
@@ -982,6 +985,21 @@ def _remove_orphans(path: Path) -> None:
             continue
         with contextlib.suppress(OSError):
             tmp.unlink()
+
+
+def _remove_unused(path: Path) -> None:
+    """Delete the indexes of other corpus sets that no command has used for UNUSED_DAYS.
+
+    Each set of corpora has its own index file, and every full freshness check touches it,
+    so a file this old belongs to folders nobody asks about any more.
+    """
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for other in path.parent.glob("index-*.sqlite"):
+        if other == path:
+            continue
+        with contextlib.suppress(OSError):
+            if other.stat().st_mtime < cutoff:
+                other.unlink()
 
 
 def _alive(pid: int) -> bool:
@@ -1049,6 +1067,9 @@ def open_index(
         if conn is not None:
             try:
                 report = _sync(conn, corpora, state, progress, warn, full=False)
+                if known is None:  # a full check: mark the file as in use (_remove_unused)
+                    with contextlib.suppress(OSError):
+                        os.utime(path)
                 return Index(conn, path, corpora, report, trusting=known is not None)
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
