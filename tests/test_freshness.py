@@ -171,3 +171,69 @@ def test_bad_recheck_setting_is_a_usage_error(
     assert result.code == 2
     assert "MEDREF_RECHECK" in result.err and "Traceback" not in result.err
     assert len(result.err.strip().splitlines()) <= 2
+
+
+# -- found in review: files and folders reachable by two paths ------------------------------
+
+
+def _ids(corpora: list[Corpus]) -> dict[str, str]:
+    return {r["id"]: r["source"] for r in open_index(corpora).summaries() if "site" in r["source"]}
+
+
+def test_a_file_reached_through_a_removed_link_is_still_found_by_its_other_path(
+    tmp_path: Path,
+) -> None:
+    root = tmp_path / "site"
+    write(root, "q1/real/x.md", monograph_text("Xamine"))
+    (root / "p1").mkdir()
+    (root / "p1" / "link").symlink_to(root / "q1" / "real")
+    corpora = discover([root])[0]
+    open_index(corpora)
+    settle()
+    (root / "p1" / "link").unlink()
+    assert _ids(corpora) == {"x": str(root / "q1" / "real" / "x.md")}
+
+
+def test_nested_corpora_keep_their_ids_when_an_unrelated_file_is_added(tmp_path: Path) -> None:
+    a = tmp_path / "site" / "a"
+    write(a, "sub/x.md", monograph_text("X in sub"))
+    write(a, "z/x.md", monograph_text("X in z"))
+    corpora = discover([a, a / "sub"])[0]
+    before = _ids(corpora)
+    settle()
+    write(a, "other/new.md", monograph_text("Newamine"))
+    after = _ids(corpora)
+    assert after == {**before, "new": str(a / "other" / "new.md")}
+    assert after == _ids(discover([a, a / "sub"])[0]) == before | {"new": after["new"]}
+
+
+def test_a_save_that_makes_a_file_a_hard_link_of_another_is_indexed_once(tmp_path: Path) -> None:
+    root = tmp_path / "site"
+    write(root, "a.md", monograph_text("Aamine"))
+    write(root, "d/b.md", monograph_text("Bamine"))
+    corpora = discover([root])[0]
+    open_index(corpora)
+    settle()
+    (root / "a.md").unlink()
+    os.link(root / "d" / "b.md", root / "a.md")
+    assert len(_ids(corpora)) == 1
+
+
+def test_whole_second_folder_times_stay_untrusted_for_two_seconds() -> None:
+    from medref.corpus import folder_stamp
+
+    class Stat:
+        def __init__(self, t_ns: int) -> None:
+            self.st_mtime_ns = self.st_ctime_ns = t_ns
+            self.st_dev, self.st_ino = 1, 2
+
+    now = 1_000 * 10**9
+    assert folder_stamp(Stat(now - 10**9), now) == ""  # whole seconds, 1 s ago: racy
+    assert folder_stamp(Stat(now - 10**9 + 1), now) != ""  # finer times, 1 s ago: trusted
+    assert folder_stamp(Stat(now - 2 * 10**9), now) == ""  # whole seconds, 2 s ago: racy
+    assert folder_stamp(Stat(now - 3 * 10**9), now) != ""
+
+
+def test_an_action_reads_one_consistent_index(site: Site) -> None:
+    _root, corpora = site
+    assert with_index(corpora, lambda ix: ix.conn.in_transaction) is True

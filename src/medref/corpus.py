@@ -51,11 +51,14 @@ class Scan(NamedTuple):
     warnings: list[str]
     folders: list[Folder]
     reread: int  # folders whose entries were read from disk (the rest came from `known`)
+    duplicates: bool  # some folder or file was reached twice (links, nested corpora)
 
 
 # A folder changed this recently may change again within the file system's clock tick
 # without its time moving, so its stamp is not trusted until it is older ("racy" stamps).
 RACY_NS = 100_000_000
+# Times in whole seconds come from a file system that keeps no finer times (FAT: 2 s).
+COARSE_RACY_NS = 2_100_000_000
 
 
 def bundled_dir() -> Path:
@@ -120,7 +123,8 @@ def file_stamp(s: os.stat_result) -> str:
 
 def folder_stamp(s: os.stat_result, now_ns: int) -> str:
     """Changes whenever a file or folder is added to, removed from or renamed in a folder."""
-    if now_ns - max(s.st_mtime_ns, s.st_ctime_ns) < RACY_NS:
+    newest = max(s.st_mtime_ns, s.st_ctime_ns)
+    if now_ns - newest < (RACY_NS if newest % 1_000_000_000 else COARSE_RACY_NS):
         return ""
     return f"{s.st_mtime_ns}:{s.st_ctime_ns}:{s.st_dev}:{s.st_ino}"
 
@@ -150,6 +154,7 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
     warnings: list[str] = []
     folders: list[Folder] = []
     reread = 0
+    duplicates = False
     seen: set[tuple[int, int]] = set()  # a file reached through two corpora counts once
     for idx, corpus in enumerate(corpora):
         root = str(corpus.path)
@@ -169,22 +174,25 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                 warnings.append(f"{folder}: cannot read folder ({exc.strerror or exc}); skipped")
                 continue
             if (st.st_dev, st.st_ino) in visited:
+                duplicates = True
                 continue  # a link loop, or a second link to a folder already read
             visited.add((st.st_dev, st.st_ino))
             stamp = folder_stamp(st, now)
             folders.append(Folder(folder, idx, parent, stamp))
             if known is not None and stamp and known.folders.get(folder) == stamp:
-                stack.extend((child, folder) for child in known.children.get(folder, ()))
+                stack.extend((child, folder) for child in sorted(known.children.get(folder, ())))
                 for e in known.files.get(folder, ()):
                     ident = _identity(e.stamp)
-                    if ident not in seen:
+                    if ident in seen:
+                        duplicates = True
+                    else:
                         seen.add(ident)
                         add(FileEntry(e.path, idx, e.rel, e.stamp))
                 continue
             reread += 1
             try:
                 with os.scandir(folder) as it:
-                    items = list(it)
+                    items = sorted(it, key=_name)  # the same order on every file system
             except OSError as exc:
                 warnings.append(f"{folder}: cannot read folder ({exc.strerror or exc}); skipped")
                 continue
@@ -198,6 +206,7 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                     elif name[-3:].lower() == ".md" and item.is_file():
                         s = item.stat()
                         if (s.st_dev, s.st_ino) in seen:
+                            duplicates = True
                             continue
                         seen.add((s.st_dev, s.st_ino))
                         path = item.path
@@ -209,7 +218,11 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                     warnings.append(f"{item.path}: cannot read ({exc.strerror or exc}); skipped")
         found.sort(key=_rel)
         entries.extend(found)
-    return Scan(entries, warnings, folders, reread)
+    return Scan(entries, warnings, folders, reread, duplicates)
+
+
+def _name(item: os.DirEntry[str]) -> str:
+    return item.name
 
 
 def _undecodable(path: str) -> bool:

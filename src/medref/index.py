@@ -44,7 +44,7 @@ from medref.errors import EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
@@ -112,7 +112,8 @@ CREATE VIRTUAL TABLE fts USING fts5(
 CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 -- Every folder of the last scan and its stamp ('' = changed too recently to trust).
 CREATE TABLE folders (
-    path TEXT PRIMARY KEY, corpus INTEGER NOT NULL, parent TEXT NOT NULL, stamp TEXT NOT NULL
+    corpus INTEGER NOT NULL, path TEXT NOT NULL, parent TEXT NOT NULL, stamp TEXT NOT NULL,
+    PRIMARY KEY (corpus, path)
 ) WITHOUT ROWID;
 """
 
@@ -652,9 +653,11 @@ class _ScanState(NamedTuple):
     folders: list[Folder]
     checked: float | None  # when every file was last stat()ed; None: not by this scan
     trusted: bool  # False when the scan warned: check everything again next time
+    duplicates: bool  # some folder or file was reached twice: changes need a full scan
 
 
 def _scan_state(corpora: list[Corpus], known: Known | None, warn: Warn) -> _ScanState:
+    started = time.time()  # a change made during the walk may have been missed
     result = walk(corpora, known)
     for w in result.warnings:
         warn(w)
@@ -662,8 +665,9 @@ def _scan_state(corpora: list[Corpus], known: Known | None, warn: Warn) -> _Scan
         result.entries,
         _digest(corpora, result.entries),
         result.folders,
-        time.time() if known is None else None,
+        started if known is None else None,
         not result.warnings,
+        result.duplicates,
     )
 
 
@@ -679,10 +683,10 @@ def _save_scan(conn: sqlite3.Connection, corpora: list[Corpus], state: _ScanStat
     """Record what the scan saw, for the quick checks of the commands that follow."""
     conn.execute("DELETE FROM folders")
     conn.executemany(
-        "INSERT OR REPLACE INTO folders(path, corpus, parent, stamp) VALUES (?,?,?,?)",
-        [(f.path, f.corpus, f.parent, f.stamp) for f in state.folders],
+        "INSERT OR REPLACE INTO folders(corpus, path, parent, stamp) VALUES (?,?,?,?)",
+        [(f.corpus, f.path, f.parent, f.stamp) for f in state.folders],
     )
-    meta = {"corpora": _corpora_key(corpora)}
+    meta = {"corpora": _corpora_key(corpora), "duplicates": "1" if state.duplicates else "0"}
     if not state.trusted:
         meta["checked"] = "0"  # scan again in full next time, repeating its warnings
     elif state.checked is not None:
@@ -711,21 +715,30 @@ def recheck_seconds() -> float:
     return value
 
 
-def _quick_check(conn: sqlite3.Connection, corpora: list[Corpus]) -> list[tuple[str, str, str]]:
-    """The recorded folders, if the index may be trusted without a full scan; else []."""
-    meta = dict(conn.execute("SELECT key, value FROM meta WHERE key IN ('corpora', 'checked')"))
+def _quick_check(
+    conn: sqlite3.Connection, corpora: list[Corpus]
+) -> tuple[list[tuple[str, str, str]], bool]:
+    """The recorded folders, if the index may be trusted without a full scan (else []),
+    and whether the last scan reached some folder or file twice."""
+    meta = dict(
+        conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('corpora', 'checked', 'duplicates')"
+        )
+    )
+    duplicates = meta.get("duplicates") != "0"
     if meta.get("corpora") != _corpora_key(corpora):
-        return []
+        return [], duplicates
     try:
         age = time.time() - float(meta.get("checked") or 0)
     except ValueError:
-        return []
+        return [], duplicates
     if not 0 <= age <= recheck_seconds():
-        return []
-    return [
+        return [], duplicates
+    folders = [
         (path, parent, stamp)
         for path, parent, stamp in conn.execute("SELECT path, parent, stamp FROM folders")
     ]
+    return folders, duplicates
 
 
 def _changed_folders(
@@ -777,7 +790,10 @@ def _refresh_in_place(
                 if item.is_dir():
                     subfolders.add(item.path)
                 elif name[-3:].lower() == ".md" and item.is_file():
-                    files[item.path] = file_stamp(item.stat())
+                    st = item.stat()
+                    if st.st_nlink > 1:  # a hard link: which path counts is the walk's call
+                        return None
+                    files[item.path] = file_stamp(st)
         except OSError:
             return None
         if subfolders != children.get(folder, set()):
@@ -1051,15 +1067,18 @@ def open_index(
         if not rebuild and path.is_file():
             conn = _connect(path)
             if _valid(conn, path):
-                folders = [] if full_check else _quick_check(conn, corpora)
+                folders, duplicates = ([], True) if full_check else _quick_check(conn, corpora)
                 if folders:
                     changed = _changed_folders(folders, set(dirty))
                     if changed == []:
                         return Index(conn, path, corpora, BuildReport(), trusting=True)
-                    report = _refresh_in_place(conn, folders, changed or [], warn)
-                    if report is not None:
-                        return Index(conn, path, corpora, report, trusting=True)
-                    known = _known(conn, folders, dirty)
+                    # With a folder or file reachable by two paths, which path wins depends
+                    # on the whole walk: only a full scan decides it the same way each time.
+                    if not duplicates:
+                        report = _refresh_in_place(conn, folders, changed or [], warn)
+                        if report is not None:
+                            return Index(conn, path, corpora, report, trusting=True)
+                        known = _known(conn, folders, dirty)
             else:
                 conn.close()
                 conn = None
@@ -1115,7 +1134,14 @@ def with_index(
         )
         rebuild = False
         try:
-            return action(index)
+            # One read transaction: a process that updates the index meanwhile waits, so
+            # the action's queries all see the same index.
+            index.conn.execute("BEGIN")
+            try:
+                return action(index)
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    index.conn.execute("COMMIT")
         except Stale as stale:
             index.conn.close()
             dirty.append(stale.folder)

@@ -326,7 +326,9 @@ def _pick(
                 chunk,
             )
         )
-    head = sorted(order[:cut], key=lambda o: (o[0], o[1], info[matched[o[2]][0][0]][2]))
+    # (Callers read in one transaction; a monograph missing here was removed meanwhile.)
+    present = [o for o in order[:cut] if all(rowid in info for rowid, _b in matched[o[2]])]
+    head = sorted(present, key=lambda o: (o[0], o[1], info[matched[o[2]][0][0]][2]))
     out: list[tuple[int, int, str, str, str, str, float]] = []
     for tier, rank, doc in head:
         # For a name query show the Usage section; otherwise body matches first,
