@@ -237,3 +237,41 @@ def test_whole_second_folder_times_stay_untrusted_for_two_seconds() -> None:
 def test_an_action_reads_one_consistent_index(site: Site) -> None:
     _root, corpora = site
     assert with_index(corpora, lambda ix: ix.conn.in_transaction) is True
+
+
+# -- lookups leave other files' edits to the commands that need them -------------------------
+
+
+def _save(path: Path, text: str) -> None:
+    """Save as most editors do: a new file renamed over the old one."""
+    tmp = path.with_name("." + path.name + ".swp")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+def _stored_stamp(ix: index_mod.Index, path: Path) -> str:
+    return str(ix.conn.execute("SELECT stamp FROM docs WHERE path=?", (str(path),)).fetchone()[0])
+
+
+def test_a_lookup_by_id_leaves_other_edits_for_later(site: Site) -> None:
+    root, corpora = site
+    beta = root / "b" / "betazole.md"
+    before = _stored_stamp(open_index(corpora), beta)
+    _save(beta, monograph_text("Betazole", "### Usage\nQuokka now.\n"))
+    mono = with_index(corpora, lambda ix: ix.get("alphamine"), lookup=True)
+    assert mono.title == "Alphamine"
+    assert _stored_stamp(open_index(corpora, defer=True), beta) == before  # not parsed yet
+    hits = with_index(
+        corpora, lambda ix: ix.conn.execute("SELECT 1 FROM fts WHERE fts MATCH 'quokka'").fetchall()
+    )
+    assert hits  # a command that reads every monograph applied the edit first
+
+
+def test_a_lookup_of_the_edited_file_or_of_a_name_it_adds_sees_the_edit(site: Site) -> None:
+    root, corpora = site
+    _save(root / "b" / "betazole.md", monograph_text("Betazole", "### Usage\nNew.\n"))
+    mono = with_index(corpora, lambda ix: ix.get("betazole"), lookup=True)
+    assert mono.sections[0].text == "New."
+    _save(root / "c" / "cetrizol.md", monograph_text("Cetrizol", aliases=["Zedrin"]))
+    mono = with_index(corpora, lambda ix: ix.get("Zedrin"), lookup=True)
+    assert mono.id == "cetrizol"

@@ -34,7 +34,7 @@ def reports_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def with_index(settings: Settings, action: Callable[[Any], Any]) -> Any:
+def with_index(settings: Settings, action: Callable[[Any], Any], *, lookup: bool = False) -> Any:
     from medref.corpus import discover
     from medref.index import with_index as run
     from medref.output import BuildProgress, warn
@@ -44,7 +44,7 @@ def with_index(settings: Settings, action: Callable[[Any], Any]) -> Any:
         warn(w)
     progress = BuildProgress()
     try:
-        return run(corpora, action, progress=progress, warn=warn)
+        return run(corpora, action, progress=progress, warn=warn, lookup=lookup)
     finally:
         progress.close()
 
@@ -69,7 +69,7 @@ def show(
 ) -> int:
     from medref.sections import select
 
-    mono = with_index(settings, lambda ix: ix.get(name))
+    mono = with_index(settings, lambda ix: ix.get(name), lookup=True)
     chosen, missing = select(mono, sections)
     if missing:
         from medref.output import warn
@@ -92,7 +92,7 @@ def show(
 def faq(settings: Settings, name: str, words: list[str], *, as_json: bool = False) -> int:
     from medref.sections import filter_faqs
 
-    mono = with_index(settings, lambda ix: ix.get(name))
+    mono = with_index(settings, lambda ix: ix.get(name), lookup=True)
     text = " ".join(words) or None
     faqs = filter_faqs(mono.faqs, text)
     if as_json:
@@ -243,7 +243,7 @@ def compare(
         raise UsageError(
             "compare needs at least two monographs", hint="e.g. 'medref compare ibuprofen naproxen'"
         )
-    monos = with_index(settings, lambda ix: [ix.get(n) for n in names])
+    monos = with_index(settings, lambda ix: [ix.get(n) for n in names], lookup=True)
     keys = compare_keys(monos, sections)
     chosen = [sections_for(m, keys) for m in monos]
     if as_json:

@@ -402,6 +402,8 @@ class Index:
         self.report = report
         # True when opened after checking folders only: files it hands out are verified.
         self.trusting = trusting
+        # Files edited since they were indexed, not re-parsed yet (open_index's `defer`).
+        self.pending: frozenset[str] = frozenset()
 
     def verify(self, docs: Iterable[int]) -> None:
         """Raise Stale if the file of any of these docs changed since it was indexed."""
@@ -434,10 +436,14 @@ class Index:
             )
         if len(name) > MAX_NAME:
             raise NotFound("no monograph has a name that long", hint="try 'medref list'")
+        by_id = self.conn.execute(
+            "SELECT d.doc, d.path FROM docs d WHERE d.id=? AND d.active", (name.strip().lower(),)
+        ).fetchone()
+        if self.pending and (by_id is None or by_id[1] in self.pending):
+            # A pending edit may change this answer (a new title or alias, this very file).
+            raise Stale("")
         row = (
-            self.conn.execute(
-                "SELECT d.doc FROM docs d WHERE d.id=? AND d.active", (name.strip().lower(),)
-            ).fetchone()
+            by_id
             or self.conn.execute(
                 "SELECT n.doc FROM names n JOIN docs d ON d.doc=n.doc WHERE n.norm=? AND d.active"
                 f" AND n.rank < {INGREDIENT_RANK} ORDER BY n.rank, d.corpus, d.doc LIMIT 1",
@@ -762,6 +768,7 @@ def _refresh_in_place(
     folders: list[tuple[str, str, str]],
     changed: list[tuple[str, str]],
     warn: Warn,
+    pending: set[str] | None = None,
 ) -> BuildReport | None:
     """Re-parse the files edited in the changed folders, if that is all that happened.
 
@@ -810,6 +817,11 @@ def _refresh_in_place(
             return None
         edits += [(path, stamp) for path, stamp in files.items() if stored[path] != stamp]
     report = BuildReport()
+    if pending is not None and edits:
+        # The caller looks one monograph up by id and will re-check it: leave the edits
+        # (and the folder stamps, so they are found again) to a command that needs them.
+        pending.update(path for path, _stamp in edits)
+        return report
     recorded = {path: stamp for path, _parent, stamp in folders}
     restamp = [(new, f) for f, new in changed if new != recorded.get(f)]
     if not edits and not restamp:
@@ -1051,6 +1063,7 @@ def open_index(
     rebuild: bool = False,
     full_check: bool = False,
     dirty: Iterable[str] = (),
+    defer: bool = False,
     progress: Progress | None = None,
     warn: Warn = lambda _m: None,
 ) -> Index:
@@ -1058,7 +1071,9 @@ def open_index(
 
     Within RECHECK_SECONDS of the last full check, and unless `full_check`, only the
     folders are checked; those that changed (and those in `dirty`) are read again, and the
-    Index is "trusting": it checks the files it hands out (Index.verify).
+    Index is "trusting": it checks the files it hands out (Index.verify). With `defer`,
+    files found edited in place are not re-parsed yet: the Index lists them as pending and
+    answers only lookups by id of other monographs (Index.resolve).
     """
     path = index_path(corpora)
     conn: sqlite3.Connection | None = None
@@ -1075,9 +1090,12 @@ def open_index(
                     # With a folder or file reachable by two paths, which path wins depends
                     # on the whole walk: only a full scan decides it the same way each time.
                     if not duplicates:
-                        report = _refresh_in_place(conn, folders, changed or [], warn)
+                        pending: set[str] | None = set() if defer else None
+                        report = _refresh_in_place(conn, folders, changed or [], warn, pending)
                         if report is not None:
-                            return Index(conn, path, corpora, report, trusting=True)
+                            index = Index(conn, path, corpora, report, trusting=True)
+                            index.pending = frozenset(pending or ())
+                            return index
                         known = _known(conn, folders, dirty)
             else:
                 conn.close()
@@ -1115,8 +1133,12 @@ def with_index(
     *,
     progress: Progress | None = None,
     warn: Warn = lambda _m: None,
+    lookup: bool = False,
 ) -> Any:
     """Run action on a fresh index.
+
+    `lookup`: the action only shows monographs it resolves by name, so edits to other
+    files may wait (see open_index's `defer`).
 
     If a file it shows changed in place since it was indexed, its folder is read again and
     the action runs again; if the cache turns out damaged, it is rebuilt once.
@@ -1129,6 +1151,7 @@ def with_index(
             rebuild=rebuild,
             full_check=len(dirty) >= 3,
             dirty=dirty,
+            defer=lookup and not dirty,
             progress=progress,
             warn=warn,
         )
