@@ -1337,8 +1337,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 # (cProfile and -X importtime) on this 2-core machine.
 LIMITS = {
     "rendered": (
-        "importing Rich's console, text and table modules (about 40-60 ms here) on top of "
-        "Python's own start-up; the reference client renders with termcolor only."
+        "importing rich.console (about 45 ms here, a quarter of the command) and "
+        "platformdirs (about 12 ms, it imports tempfile) on top of Python's own start-up; "
+        "the reference client renders with termcolor only. Between runs on this shared "
+        "machine the ratio has moved between 1.00 x and 1.24 x."
     ),
     "show colostrum --json": (
         "Python start-up plus sqlite3, json and platformdirs (which imports tempfile); Typer "
@@ -1356,8 +1358,10 @@ LIMITS = {
     ),
     "edited": (
         "importing markdown-it-py (70-100 ms here, most of it compiling its regular "
-        "expressions) and PyYAML (25-30 ms) to re-parse the one edited file; the parse "
-        "itself takes a few ms, and no other file or folder is read."
+        "expressions) and PyYAML (25-30 ms) to re-parse the edited file; the parse itself "
+        "takes a few ms, and no other file or folder is read. (A lookup of another "
+        "monograph by id does not re-parse the edited file: the first command that needs "
+        "it does, at this cost.)"
     ),
     "cold": (
         "markdown-it-py's pure-Python block parser (about 1-1.5 ms per 6 KB file here, "
