@@ -1372,7 +1372,7 @@ LIMITS = {
         "CPU per file in all."
     ),
     "C50k search": (
-        "FTS5's bm25() over about 6,000 matching sections, five times as many as at 10,000 "
+        "FTS5's bm25() over about 5,200 matching sections, four times as many as at 10,000 "
         "files, most of them on index pages the process has not read yet; in three runs "
         "this session the ratio was 1.40 x, 1.48 x and 1.57 x."
     ),
