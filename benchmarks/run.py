@@ -831,6 +831,16 @@ def ratio_target(what: str, group: Group | None, key: str, limit: float) -> Targ
     return Target(what, text, goal, r <= limit, text)
 
 
+def edit_target(what: str, group: Group | None, key: str, base: str) -> Target:
+    """A lookup after an edit against the same lookup with nothing changed."""
+    goal = "<= 1.5 x a normal lookup"
+    r = group.ratio(key, base) if group else None
+    if group is None or r is None:
+        return Target(what, "not measured", goal, None)
+    text = f"{r:.2f} x ({group.median_ms(key):.0f} vs {group.median_ms(base):.0f} ms)"
+    return Target(what, text, goal, r <= 1.5, text)
+
+
 @dataclass
 class Results:
     smoke: bool
@@ -883,21 +893,17 @@ def targets(res: Results) -> list[Target]:
         out.append(Target(what, text, "<= 15 ms added", added <= 15, text))
     else:
         out.append(Target(what, "not measured", "<= 15 ms added", None))
-    what = f"next lookup after one file was edited, {p:,} files"
-    r = edit.ratio("edited", "warm") if edit else None
-    if edit and r is not None:
-        text = f"{r:.2f} x ({edit.median_ms('edited'):.0f} vs {edit.median_ms('warm'):.0f} ms)"
-        out.append(Target(what, text, "<= 1.5 x a normal lookup", r <= 1.5, text))
-    else:
-        out.append(Target(what, "not measured", "<= 1.5 x a normal lookup", None))
-    what = f"next lookup of a file just edited in place (appended to), {p:,} files"
-    r = edit.ratio("edited_shown", "warm_shown") if edit else None
-    if edit and r is not None:
-        text = f"{r:.2f} x ({edit.median_ms('edited_shown'):.0f} vs "
-        text += f"{edit.median_ms('warm_shown'):.0f} ms)"
-        out.append(Target(what, text, "<= 1.5 x a normal lookup", r <= 1.5, text))
-    else:
-        out.append(Target(what, "not measured", "<= 1.5 x a normal lookup", None))
+    out.append(
+        edit_target(f"next lookup after one file was edited, {p:,} files", edit, "edited", "warm")
+    )
+    out.append(
+        edit_target(
+            f"next lookup of a file just edited in place (appended to), {p:,} files",
+            edit,
+            "edited_shown",
+            "warm_shown",
+        )
+    )
     cold = res.colds.get(p)
     what = (
         f"cold first-run index, {p:,} files: wall time (median of {len(cold.runs) if cold else 0})"

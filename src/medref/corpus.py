@@ -50,7 +50,6 @@ class Scan(NamedTuple):
     entries: list[FileEntry]  # sorted by corpus, then relative path
     warnings: list[str]
     folders: list[Folder]
-    reread: int  # folders whose entries were read from disk (the rest came from `known`)
     duplicates: bool  # some folder or file was reached twice (links, nested corpora)
 
 
@@ -153,7 +152,6 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
     entries: list[FileEntry] = []
     warnings: list[str] = []
     folders: list[Folder] = []
-    reread = 0
     duplicates = False
     seen: set[tuple[int, int]] = set()  # a file reached through two corpora counts once
     for idx, corpus in enumerate(corpora):
@@ -189,7 +187,6 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                         seen.add(ident)
                         add(FileEntry(e.path, idx, e.rel, e.stamp))
                 continue
-            reread += 1
             try:
                 with os.scandir(folder) as it:
                     items = sorted(it, key=_name)  # the same order on every file system
@@ -197,13 +194,11 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                 warnings.append(f"{folder}: cannot read folder ({exc.strerror or exc}); skipped")
                 continue
             for item in items:
-                name = item.name
-                if name[0] == ".":
-                    continue
                 try:
-                    if item.is_dir():
+                    kind = entry_kind(item)
+                    if kind == "dir":
                         stack.append((item.path, folder))
-                    elif name[-3:].lower() == ".md" and item.is_file():
+                    elif kind == "md":
                         s = item.stat()
                         if (s.st_dev, s.st_ino) in seen:
                             duplicates = True
@@ -218,7 +213,19 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                     warnings.append(f"{item.path}: cannot read ({exc.strerror or exc}); skipped")
         found.sort(key=_rel)
         entries.extend(found)
-    return Scan(entries, warnings, folders, reread, duplicates)
+    return Scan(entries, warnings, folders, duplicates)
+
+
+def entry_kind(item: os.DirEntry[str]) -> str | None:
+    """ "dir" for a folder to read, "md" for a monograph file, None for anything skipped."""
+    name = item.name
+    if name[0] == ".":
+        return None
+    if item.is_dir():
+        return "dir"
+    if name[-3:].lower() == ".md" and item.is_file():
+        return "md"
+    return None
 
 
 def _name(item: os.DirEntry[str]) -> str:

@@ -35,6 +35,7 @@ from medref.corpus import (
     Known,
     assign_ids,
     cache_dir,
+    entry_kind,
     file_stamp,
     folder_stamp,
     stem_id,
@@ -116,9 +117,6 @@ CREATE TABLE folders (
     PRIMARY KEY (corpus, path)
 ) WITHOUT ROWID;
 """
-
-FTS_COLUMNS = ("title", "aliases", "meta", "heading", "body")
-
 
 # ---------------------------------------------------------------------------------------
 # Parsing one file, in this process or a worker
@@ -767,6 +765,7 @@ def _refresh_in_place(
     conn: sqlite3.Connection,
     folders: list[tuple[str, str, str]],
     changed: list[tuple[str, str]],
+    labels: list[str],
     warn: Warn,
     pending: set[str] | None = None,
 ) -> BuildReport | None:
@@ -777,8 +776,6 @@ def _refresh_in_place(
     lost or renamed a file or folder, or an edited file is not a plain active monograph:
     then ids or precedence may move, and the caller scans.
     """
-    if not changed:
-        return None
     start = time.perf_counter()
     children: dict[str, set[str]] = {}
     for path, parent, _stamp in folders:
@@ -791,12 +788,10 @@ def _refresh_in_place(
             subfolders = set()
             files = {}
             for item in items:
-                name = item.name
-                if name[0] == ".":
-                    continue
-                if item.is_dir():
+                kind = entry_kind(item)
+                if kind == "dir":
                     subfolders.add(item.path)
-                elif name[-3:].lower() == ".md" and item.is_file():
+                elif kind == "md":
                     st = item.stat()
                     if st.st_nlink > 1:  # a hard link: which path counts is the walk's call
                         return None
@@ -826,49 +821,52 @@ def _refresh_in_place(
     restamp = [(new, f) for f, new in changed if new != recorded.get(f)]
     if not edits and not restamp:
         return report  # a folder still too new to trust: nothing to record yet
-    conn.execute("BEGIN IMMEDIATE")
     try:
-        writer = _Writer(conn)
-        for path, stamp in edits:
-            row = conn.execute(
-                "SELECT doc, corpus, rel, stamp, id, active FROM docs WHERE path=?", (path,)
-            ).fetchone()
-            if row is None or not row[5]:
-                conn.execute("ROLLBACK")
-                return None
-            doc, corpus, rel, before, mono_id, _active = row
-            if before == stamp:
-                continue  # another process did it while we waited
-            label = _labels_from_meta(conn, corpus)
-            record = _parse_one(Assigned(FileEntry(path, corpus, rel, stamp), mono_id, True), label)
-            if record.error or record.data is None:
-                conn.execute("ROLLBACK")
-                return None
-            if record.warning:
-                warn(f"{path}: {record.warning}; read as well as possible")
-            writer.remove(doc)
-            writer.put(record, doc)
-            report.parsed += 1
-        writer.flush_words()
-        conn.executemany("UPDATE folders SET stamp=? WHERE path=?", restamp)
-        if report.parsed:  # the scan digest no longer describes the files: compare in full
-            _set_meta(conn, {"digest": "", "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
-        conn.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-        raise
+        with _writing(conn):
+            writer = _Writer(conn)
+            for path, stamp in edits:
+                row = conn.execute(
+                    "SELECT doc, corpus, rel, stamp, id, active FROM docs WHERE path=?", (path,)
+                ).fetchone()
+                if row is None or not row[5]:
+                    raise _NotJustEdits
+                doc, corpus, rel, before, mono_id, _active = row
+                if before == stamp:
+                    continue  # another process did it while we waited
+                entry = FileEntry(path, corpus, rel, stamp)
+                record = _parse_one(Assigned(entry, mono_id, True), labels[corpus])
+                if record.error or record.data is None:
+                    raise _NotJustEdits
+                if record.warning:
+                    warn(f"{path}: {record.warning}; read as well as possible")
+                writer.remove(doc)
+                writer.put(record, doc)
+                report.parsed += 1
+            writer.flush_words()
+            conn.executemany("UPDATE folders SET stamp=? WHERE path=?", restamp)
+            if report.parsed:  # the scan digest no longer describes the files
+                _set_meta(conn, {"digest": "", "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    except _NotJustEdits:
+        return None
     report.seconds = time.perf_counter() - start
     return report
 
 
-def _labels_from_meta(conn: sqlite3.Connection, corpus: int) -> str:
-    """The origin label of corpus number `corpus`, as recorded by the last scan."""
-    row = conn.execute("SELECT value FROM meta WHERE key='corpora'").fetchone()
+class _NotJustEdits(Exception):
+    """A file's edit changes more than its own rows: undo, and let a scan decide."""
+
+
+@contextlib.contextmanager
+def _writing(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: committed when the block ends, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
     try:
-        return str(json.loads(row[0])[corpus][1])
-    except (TypeError, ValueError, IndexError, KeyError):
-        return ""
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def _known(
@@ -898,12 +896,10 @@ def _sync(
     start = time.perf_counter()
     report = BuildReport(full=full)
     entries, digest = state.entries, state.digest
-    conn.execute("BEGIN IMMEDIATE")
-    try:
+    with _writing(conn):
         row = conn.execute("SELECT value FROM meta WHERE key='digest'").fetchone()
         if row and row[0] == digest:  # nothing changed, or another process caught it up
             _save_scan(conn, corpora, state)
-            conn.execute("COMMIT")
             return report
         old = {
             path: (doc, stamp, corpus, mono_id, active, data is not None)
@@ -957,11 +953,6 @@ def _sync(
             meta["built"] = now
         _set_meta(conn, meta)
         _save_scan(conn, corpora, state)
-        conn.execute("COMMIT")
-    except BaseException:
-        with contextlib.suppress(sqlite3.Error):
-            conn.execute("ROLLBACK")
-        raise
     report.seconds = time.perf_counter() - start
     return report
 
@@ -1091,7 +1082,12 @@ def open_index(
                     # on the whole walk: only a full scan decides it the same way each time.
                     if not duplicates:
                         pending: set[str] | None = set() if defer else None
-                        report = _refresh_in_place(conn, folders, changed or [], warn, pending)
+                        labels = _labels(corpora)
+                        report = (  # None: a recorded folder is gone, or more than edits
+                            _refresh_in_place(conn, folders, changed, labels, warn, pending)
+                            if changed
+                            else None
+                        )
                         if report is not None:
                             index = Index(conn, path, corpora, report, trusting=True)
                             index.pending = frozenset(pending or ())
