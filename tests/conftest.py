@@ -78,9 +78,10 @@ def run() -> Callable[..., Run]:
     runner = CliRunner()
 
     def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Run:
-        from medref.fastpath import move_exclusions
+        from medref.fastpath import hoist_globals, move_exclusions
 
-        result = runner.invoke(app, move_exclusions(list(args)), env=env, input=input)
+        argv = move_exclusions(hoist_globals(list(args)))
+        result = runner.invoke(app, argv, env=env, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result)

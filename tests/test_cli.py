@@ -327,3 +327,35 @@ def test_progress_bar_only_for_slow_builds_on_a_terminal(monkeypatch: pytest.Mon
 def test_mistyped_search_options_are_usage_errors(run: R) -> None:
     r = run("search", "allergy", "--limt", "2")
     assert r.code == 2 and "--limt" in r.err
+
+
+@pytest.mark.parametrize(
+    "argv,message",
+    [
+        (["show", "--json"], "Missing argument"),
+        (["show", "colostrum", "--json", "--bogus"], "No such option: --bogus"),
+        (["search", "allergy", "--limit", "0", "--json"], "--limit"),
+        (["--json", "list"], "No such option: --json"),
+    ],
+)
+def test_command_line_errors_with_json_are_json(argv: list[str], message: str) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "medref", *argv], capture_output=True, text=True, timeout=120
+    )
+    assert proc.returncode == 2
+    assert proc.stdout == ""
+    error = json.loads(proc.stderr)["error"]
+    assert error["code"] == "usage"
+    assert message in error["message"]
+
+
+def test_command_line_errors_without_json_keep_the_usage_text() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "medref", "show", "colostrum", "--bogus"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("Usage: medref show")
+    assert "No such option: --bogus" in proc.stderr

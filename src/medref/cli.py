@@ -186,7 +186,9 @@ def search(
         list[str], typer.Argument(help='Words; "a phrase", -exclude, prefix*.', show_default=False)
     ],
     section: SectionOpt = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="Most results shown.")] = 10,
+    limit: Annotated[
+        int, typer.Option("--limit", "-n", min=1, metavar="N", help="Most results shown.")
+    ] = 10,
     all_sections: Annotated[
         bool, typer.Option("--all-sections", help="List every matching section.")
     ] = False,
@@ -292,8 +294,28 @@ def validate(
 
 
 def run_typer() -> NoReturn:
-    """Run the full Typer command line (help, completion and every command)."""
-    from medref.fastpath import move_exclusions
+    """Run the full Typer command line (help, completion and every command).
 
-    app(args=move_exclusions(sys.argv[1:]), prog_name="medref")
-    sys.exit(0)  # pragma: no cover - app() always exits
+    With `--json`, a command-line error (a missing argument, an unknown option) is reported
+    as the same JSON error object as every other error, with Click's exit code (2).
+    """
+    from medref.fastpath import hoist_globals, move_exclusions
+
+    args = move_exclusions(hoist_globals(sys.argv[1:]))
+    if "--json" not in args[: args.index("--") if "--" in args else len(args)]:
+        app(args=args, prog_name="medref")
+        sys.exit(0)  # pragma: no cover - app() always exits
+    try:
+        code = app(args=args, prog_name="medref", standalone_mode=False)
+    except Exception as exc:
+        # Click's exceptions (typer vendors Click privately) carry these two attributes.
+        message = getattr(exc, "format_message", None)
+        exit_code = getattr(exc, "exit_code", None)
+        if not callable(message) or not isinstance(exit_code, int):
+            raise
+        from medref.errors import UsageError
+        from medref.output import emit_error
+
+        emit_error(UsageError(str(message())), as_json=True)
+        sys.exit(exit_code)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -51,6 +51,53 @@ def _attached_limit(arg: str) -> bool:
     return arg.startswith("-n") and arg[2:].isascii() and arg[2:].isdigit()
 
 
+# Global options that may also follow the command (`medref show x --color never`).
+GLOBAL_VALUE_OPTIONS = ("--corpus", "--color")
+GLOBAL_FLAGS = ("--pager", "--no-pager")
+# Every command's options that take a value: the word after one is never a global option.
+COMMAND_VALUE_OPTIONS = ("-s", "--section", "-n", "--limit", "-f", "--format", "-o", "--out")
+
+
+def hoist_globals(argv: list[str]) -> list[str]:
+    """Move global options given after the command to before it, where Typer reads them.
+
+    Only the long forms move (in `search`, "-c" is the exclusion of a word); nothing after
+    `--` moves, nor the value of a command's own option. A global option without its value
+    stays put, so the usual error reports it.
+    """
+    i = 0
+    while i < len(argv) and argv[i].startswith("-") and argv[i] != "--":
+        value_next = argv[i] in (*GLOBAL_VALUE_OPTIONS, "-c")
+        i += 2 if value_next else 1
+    if i >= len(argv) - 1 or argv[i] == "--":
+        return argv
+    moved: list[str] = []
+    kept: list[str] = []
+    rest = argv[i + 1 :]
+    j = 0
+    while j < len(rest):
+        arg = rest[j]
+        name = arg.partition("=")[0] if arg.startswith("--") else arg
+        if arg == "--":
+            kept += rest[j:]
+            break
+        if arg in GLOBAL_FLAGS or (name in GLOBAL_VALUE_OPTIONS and "=" in arg):
+            moved.append(arg)
+            j += 1
+        elif arg in GLOBAL_VALUE_OPTIONS and j + 1 < len(rest):
+            moved += rest[j : j + 2]
+            j += 2
+        elif arg in COMMAND_VALUE_OPTIONS and j + 1 < len(rest):
+            kept += rest[j : j + 2]
+            j += 2
+        else:
+            kept.append(arg)
+            j += 1
+    if not moved:
+        return argv
+    return [*argv[:i], *moved, argv[i], *kept]
+
+
 def move_exclusions(argv: list[str]) -> list[str]:
     """For Typer: put `search` exclusions after `--`, so "-sugar" is not read as "-s ugar"."""
     if "search" not in argv:
@@ -160,7 +207,7 @@ def parse(argv: list[str]) -> tuple[str, Settings, dict[str, object], list[str]]
 
 def dispatch(argv: list[str]) -> int | None:
     """Run argv on the fast path and return its exit code, or None if it is not for us."""
-    parsed = parse(argv)
+    parsed = parse(hoist_globals(argv))
     if parsed is None:
         return None
     command, settings, opts, pos = parsed
