@@ -216,3 +216,15 @@ def test_indexes_of_corpus_sets_unused_for_a_month_are_removed(
     os.utime(old, (month_ago, month_ago))
     open_index(discover([])[0])  # a full build of the bundled corpus
     assert not old.exists() and recent.exists()
+
+
+def test_a_full_build_leaves_the_full_text_index_in_one_segment(tmp_path: Path) -> None:
+    from test_hostile import synthetic
+
+    ix = open_index(corpora_for(synthetic(tmp_path, 400)))
+    # FTS5's 'merge' with a negative count merges any two segments; it changes (almost)
+    # nothing only when the index already is one segment (https://sqlite.org/fts5.html).
+    before = ix.conn.total_changes
+    ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('merge', -16)")
+    assert ix.conn.total_changes - before < 2
+    ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)")

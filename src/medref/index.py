@@ -979,6 +979,9 @@ def _build_file(
             conn.execute("PRAGMA synchronous = OFF")
             _create(conn)
             report = _sync(conn, corpora, state, progress, warn, full=True)
+            # Merge the FTS5 index's segments into one: each search term is then looked up
+            # in one b-tree instead of one per segment (https://sqlite.org/fts5.html#the_optimize_command).
+            conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
             conn.execute("PRAGMA journal_mode = DELETE")
         finally:
             conn.close()
