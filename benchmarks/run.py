@@ -1364,23 +1364,27 @@ LIMITS = {
         "file, about 5 ms per 1,000 files here) runs when the last one is over 30 s old."
     ),
     "edited": (
-        "importing markdown-it-py (70-100 ms here, most of it compiling its regular "
-        "expressions) and PyYAML (25-30 ms) to re-parse the edited file; the parse itself "
-        "takes a few ms, and no other file or folder is read. (A lookup of another "
+        "importing markdown-it-py (43-53 ms here in 5 runs, in a process that has already "
+        "imported what a lookup needs; most of it dataclasses, logging and compiling its "
+        "regular expressions) and PyYAML (16-25 ms) to re-parse the edited file; the parse "
+        "itself takes a few ms, and no other file or folder is read. (A lookup of another "
         "monograph by id does not re-parse the edited file: the first command that needs "
         "it does, at this cost.)"
     ),
     "cold": (
-        "markdown-it-py's pure-Python block parser (about 1-1.5 ms per 6 KB file here, "
-        "with the inline parser skipped for plain text) plus about 2 ms per file of "
-        "section, FAQ and row building, in two worker processes, while the main process "
-        "inserts rows (FTS5 tokenizing about 0.7 ms per file). The target needs 0.9 ms of "
-        "CPU per file in all."
+        "markdown-it-py's pure-Python parser: 1.6-1.9 ms per 6 KB file for its block-level "
+        "parse alone (inline rules off), 3.4-4.6 ms for a full parse, so 10,000 files need "
+        "at least 8 s of the two cores before any indexing. On top: section, FAQ and row "
+        "building in the two worker processes, and in the main process FTS5 tokenizing and "
+        "inserting the text (2.2 s for the 10,000 files' 60 MB with no parsing at all, one "
+        "thread, plus 0.5 s to merge the index). The target allows 0.9 ms of CPU per file "
+        "for all of it."
     ),
     "C50k search": (
         "FTS5's bm25() over about 5,200 matching sections, four times as many as at 10,000 "
-        "files, most of them on index pages the process has not read yet; in three runs "
-        "this session the ratio was 1.40 x, 1.48 x and 1.57 x."
+        "files, most of them on index pages the process has not read yet; before full "
+        "builds merged the FTS5 index into one segment, three runs gave 1.40 x, 1.48 x and "
+        "1.57 x."
     ),
     "database": (
         "measured with dbstat at 10,000 files: the FTS5 index 0.73 x the corpus, docs "
