@@ -638,3 +638,36 @@ def test_export_out_keeps_modes_and_symlinks(run: R, tmp_path: Path) -> None:
         assert link.is_symlink() and json.loads(target.read_text())["id"] == "aspirin"
     finally:
         os.umask(old)
+
+
+def test_export_out_writes_into_a_pipe_instead_of_replacing_it(run: R, tmp_path: Path) -> None:
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = run("export", "colostrum", "--out", str(fifo))
+    reader.join(timeout=30)
+    assert r.code == 0
+    assert stat.S_ISFIFO(fifo.stat().st_mode)  # still a pipe, not a regular file
+    assert json.loads(received[0])["id"] == "colostrum"
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize(
+    "argv", [["show", "colostrum"], ["list", "--json"], ["export", "colostrum"], ["paths"]]
+)
+def test_a_full_disk_on_stdout_is_one_line_and_exit_4(argv: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(
+            [sys.executable, "-m", "medref", *argv],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 4
+    assert proc.stderr == "medref: cannot write the output: No space left on device\n"

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+
+from medref.errors import EXIT_IO
 
 
 def _tolerant_streams() -> None:
@@ -58,6 +61,22 @@ def main() -> None:
             from medref.cli import run_typer
 
             run_typer()
+        sys.stdout.flush()  # a full disk must fail here, not at exit with a traceback
         sys.exit(code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except OSError as exc:  # writing our output failed: /dev/full, a full disk, an I/O error
+        _discard_stdout()
+        reason = exc.strerror or type(exc).__name__
+        print(f"medref: cannot write the output: {reason}", file=sys.stderr)
+        sys.exit(EXIT_IO)
+
+
+def _discard_stdout() -> None:
+    """Point stdout at /dev/null, so the flush at exit has nowhere left to fail."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)

@@ -86,13 +86,28 @@ def width() -> int:
 
 
 def write_file(path: Path, text: str) -> None:
-    """Write text to path atomically: a reader never sees half a file."""
+    """Write text to path atomically: a reader never sees half a file.
+
+    Devices and pipes are written in place, not replaced by a file.
+    """
+    import stat
     import tempfile
 
     from medref.errors import OutputProblem
 
-    target = Path(os.path.realpath(path.expanduser()))  # write through a symlink, not over it
+    path = path.expanduser()
+    target = Path(os.path.realpath(path))  # write through a symlink, not over it
     try:
+        try:
+            kind = os.stat(path).st_mode
+        except FileNotFoundError:
+            kind = stat.S_IFREG
+        if not stat.S_ISREG(kind):
+            # A device, a pipe or a terminal (/dev/stdout, >(gzip)): write into it, never
+            # replace it; a folder fails here with a clear error.
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+            return
         try:
             mode = target.stat().st_mode & 0o7777
         except FileNotFoundError:
