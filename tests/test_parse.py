@@ -284,3 +284,24 @@ def test_inline_shortcut_covers_the_common_shapes() -> None:
     ]
     assert _simple_inline("a *b* c") is None  # emphasis: left to the inline parser
     assert _simple_inline("see [label](url)") is None
+
+
+def test_front_matter_values_are_the_text_written_not_yaml_1_1_types() -> None:
+    mono = parse(
+        "---\ntitle: 1.10\naliases: [NO, iNO, Yes, 010, 0x10, 1e3]\ntags: [on, off]\n"
+        "class: null\nreviewed: 2025-02-30\n---\n# Ignored heading\n### Usage\nText.\n"
+    )
+    assert mono.title == "1.10"
+    assert mono.aliases == ("NO", "iNO", "Yes", "010", "0x10", "1e3")
+    assert mono.tags == ("on", "off")
+    assert mono.drug_class is None
+    # An impossible date no longer throws the whole front matter away; validate reports it.
+    assert mono.reviewed == "2025-02-30"
+    assert not [p for p in mono.problems if p.code == "front-matter-yaml"]
+
+
+def test_a_control_character_in_front_matter_is_named() -> None:
+    mono = parse("---\ntitle: Bell\x07\n---\n# Bell\n")
+    [problem] = [p for p in mono.problems if p.code == "front-matter-yaml"]
+    assert "control characters are not allowed" in problem.message
+    assert "missing-title" not in {p.code for p in mono.problems}  # the YAML problem says it

@@ -172,7 +172,11 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
     except Exception as exc:  # PyYAML raises more than YAMLError on odd tags (!!int "")
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 2 if mark is not None else 1
-        reason = getattr(exc, "problem", None) or type(exc).__name__
+        reason = (
+            getattr(exc, "problem", None)
+            or getattr(exc, "reason", None)  # ReaderError: a control character
+            or type(exc).__name__
+        )
         message = f"invalid YAML front matter: {reason}"
         return {}, j + 1, [Problem("front-matter-yaml", message, line)]
     if data is None:
@@ -182,11 +186,26 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
     return {str(k): v for k, v in data.items()}, j + 1, []
 
 
+# Plain scalars PyYAML still resolves in front matter: null (an empty value) and merge keys.
+_KEPT_RESOLVERS = ("tag:yaml.org,2002:null", "tag:yaml.org,2002:merge")
+
+
 @lru_cache(maxsize=1)
 def _yaml_loader() -> Any:
+    """PyYAML's safe loader, reading every other plain scalar as the text written.
+
+    YAML 1.1 reads the alias NO (nitric oxide) as false, 010 as 8 and 1.10 as 1.1, and an
+    impossible date such as 2025-02-30 fails the whole front matter. Names are text, and
+    `reviewed` is text that `medref validate` checks.
+    """
     import yaml
 
-    return getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    base = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    resolvers = {
+        first: [(tag, regexp) for tag, regexp in pairs if tag in _KEPT_RESOLVERS]
+        for first, pairs in base.yaml_implicit_resolvers.items()
+    }
+    return type("FrontMatterLoader", (base,), {"yaml_implicit_resolvers": resolvers})
 
 
 def _as_text(value: Any) -> str | None:
@@ -680,7 +699,7 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
     sections = _sections(tokens, tops, starts, body_lines, body_start)
     stem = Path(path).stem if path else ""
     title = fm_title or h1 or stem or "Untitled"
-    if not fm_title:
+    if not fm_title and not any(p.code == "front-matter-yaml" for p in problems):
         problems.append(
             Problem(
                 "missing-title",
