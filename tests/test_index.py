@@ -228,3 +228,19 @@ def test_a_full_build_leaves_the_full_text_index_in_one_segment(tmp_path: Path) 
     ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('merge', -16)")
     assert ix.conn.total_changes - before < 2
     ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)")
+
+
+def test_a_name_shared_by_two_monographs_is_never_picked_silently(tmp_path: Path) -> None:
+    from medref.errors import Ambiguous
+
+    root = tmp_path / "site"
+    write(root, "a/acetaminophen-rectal.md", monograph_text("Rectamol", aliases=["Tylenol"]))
+    write(root, "z/zeddine.md", monograph_text("Zeddine", aliases=["Common"]))
+    write(root, "y/yarrow.md", monograph_text("Common", aliases=["Yarrowine"]))
+    ix = open_index(corpora_for(root))
+    with pytest.raises(Ambiguous) as err:
+        ix.resolve("tylenol")  # also an alias of the bundled acetaminophen
+    assert err.value.suggestions == ["acetaminophen-rectal", "acetaminophen"]
+    assert err.value.exit_code == 2 and err.value.code == "ambiguous"
+    assert ix.get("Common").id == "yarrow"  # a title beats an alias
+    assert ix.get("acetaminophen").id == "acetaminophen"  # an id is never ambiguous

@@ -45,6 +45,12 @@ class UsageError(MedrefError):
     exit_code = EXIT_USAGE
 
 
+class Ambiguous(UsageError):
+    """A title or alias shared by several monographs: the user must give an id."""
+
+    code = "ambiguous"
+
+
 class EnvironmentProblem(MedrefError):
     code = "environment"
     exit_code = EXIT_ENVIRONMENT

@@ -41,7 +41,7 @@ from medref.corpus import (
     stem_id,
     walk,
 )
-from medref.errors import EnvironmentProblem, NotFound, UsageError
+from medref.errors import Ambiguous, EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
@@ -441,16 +441,25 @@ class Index:
         if self.pending and (by_id is None or by_id[1] in self.pending):
             # A pending edit may change this answer (a new title or alias, this very file).
             raise Stale("")
-        row = (
-            by_id
-            or self.conn.execute(
-                "SELECT n.doc FROM names n JOIN docs d ON d.doc=n.doc WHERE n.norm=? AND d.active"
-                f" AND n.rank < {INGREDIENT_RANK} ORDER BY n.rank, d.corpus, d.doc LIMIT 1",
-                (key,),
-            ).fetchone()
-        )
-        if row:
-            return int(row[0])
+        if by_id:
+            return int(by_id[0])
+        rows = self.conn.execute(
+            "SELECT n.doc, n.rank, d.id FROM names n JOIN docs d ON d.doc=n.doc"
+            f" WHERE n.norm=? AND d.active AND n.rank < {INGREDIENT_RANK}"
+            " ORDER BY n.rank, d.corpus, d.doc",
+            (key,),
+        ).fetchall()
+        if rows:
+            # A title beats an alias; two monographs with the same best kind of name are
+            # never picked between silently (a user's file may share a brand name).
+            ids = list(dict.fromkeys(mono_id for _doc, rank, mono_id in rows if rank == rows[0][1]))
+            if len(ids) > 1:
+                kind = "title" if rows[0][1] == 1 else "alias"
+                raise Ambiguous(
+                    f"{_shown(name)} is the {kind} of {len(ids)} monographs",
+                    suggestions=ids[:10],
+                )
+            return int(rows[0][0])
         raise NotFound(
             f"no monograph named {_shown(name)}",
             suggestions=self.suggest(key),
