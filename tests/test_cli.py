@@ -359,3 +359,34 @@ def test_command_line_errors_without_json_keep_the_usage_text() -> None:
     assert proc.returncode == 2
     assert proc.stderr.startswith("Usage: medref show")
     assert "No such option: --bogus" in proc.stderr
+
+
+def test_a_known_kind_of_extra_section_that_is_missing_is_not_found(run: R) -> None:
+    r = run("show", "colostrum", "-s", "disclaimer")
+    assert r.code == 1
+    assert "colostrum has no 'disclaimer' section" in r.err
+    assert run("show", "colostrum", "-s", "banana").code == 2  # names no section at all
+
+
+def test_compare_and_export_take_each_monograph_once(run: R) -> None:
+    same = run("compare", "ibuprofen", "advil")
+    assert same.code == 2 and "both name ibuprofen" in same.err
+    r = run("compare", "ibuprofen", "advil", "naproxen", "--json")
+    assert [m["id"] for m in r.json()["monographs"]] == ["ibuprofen", "naproxen"]
+    lines = run("export", "ibuprofen", "advil", "ibuprofen").out.splitlines()
+    assert [json.loads(line)["id"] for line in lines] == ["ibuprofen"]
+
+
+def test_a_search_of_only_exclusions_is_a_usage_error(run: R) -> None:
+    r = run("search", "-milk", "--json")
+    assert r.code == 2
+    assert r.err_json()["error"]["code"] == "usage"
+
+
+def test_validate_counts_in_the_singular_and_reports_a_bad_date(run: R, tmp_path: Path) -> None:
+    body = "".join(f"### {h}\nx\n" for h in ("Usage", "Dosage", "Side Effects", "Precautions"))
+    write(tmp_path, "one.md", "---\ntitle: One\nreviewed: 2025-02-30\n---\n" + body)
+    write(tmp_path, "one.md", (tmp_path / "one.md").read_text() + "### FAQs\n* **Q?** A.\n")
+    r = run("validate", str(tmp_path / "one.md"))
+    assert "[reviewed-date]" in r.err or "[reviewed-date]" in r.out
+    assert r.err.splitlines()[-1] == "1 error, 3 warnings"

@@ -144,11 +144,20 @@ def search(
     as_json: bool = False,
 ) -> int:
     from medref.names import slugify
+    from medref.search import parse_query
     from medref.search import search as run_search
     from medref.sections import canonical_request
 
     keys = [canonical_request(s) or slugify(s) for s in sections]
     text = " ".join(words)
+    query = parse_query(text)
+    if query.terms and not query.positive:
+        from medref.errors import UsageError
+
+        raise UsageError(
+            "a search needs a word to look for, not only exclusions",
+            hint="e.g. 'medref search allergy -milk'",
+        )
 
     def run(ix: Any) -> Any:  # one index open (and freshness check) for both steps
         if keys:
@@ -243,7 +252,14 @@ def compare(
         raise UsageError(
             "compare needs at least two monographs", hint="e.g. 'medref compare ibuprofen naproxen'"
         )
-    monos = with_index(settings, lambda ix: [ix.get(n) for n in names], lookup=True)
+    found = with_index(settings, lambda ix: [ix.get(n) for n in names], lookup=True)
+    monos = list({m.id: m for m in found}.values())  # `ibuprofen advil` is one monograph
+    if len(monos) < 2:
+        raise UsageError(
+            f"{' and '.join(repr(n) for n in names)} {'both' if len(names) == 2 else 'all'}"
+            f" name {monos[0].id}",
+            hint="compare needs at least two different monographs",
+        )
     keys = compare_keys(monos, sections)
     chosen = [sections_for(m, keys) for m in monos]
     if as_json:
@@ -264,7 +280,9 @@ def export(settings: Settings, ids: list[str], fmt: str, out_file: Path | None) 
     import json
 
     def collect(ix: Any) -> list[Any]:
-        return [ix.get(n) for n in ids] if ids else list(ix.all())
+        if not ids:
+            return list(ix.all())
+        return list({m.id: m for m in (ix.get(n) for n in ids)}.values())  # each once
 
     monos = with_index(settings, collect)
     if fmt == "jsonl":
@@ -313,5 +331,9 @@ def validate(
 
         for f in findings:
             print(safe_line(str(f)))
-        print(f"{errors} errors, {len(findings) - errors} warnings", file=sys.stderr)
+        warnings = len(findings) - errors
+        print(
+            f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+            file=sys.stderr,
+        )
     return 1 if errors else 0

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from medref.errors import NotFound, UsageError
-from medref.labels import SECTION_LABELS, label_key
+from medref.labels import EXTRA_LABELS, SECTION_LABELS, label_key
 from medref.models import CANONICAL_KEYS, Faq, Monograph, Section
 from medref.names import fold, slugify
 
@@ -62,6 +62,8 @@ def select(mono: Monograph, requests: list[str]) -> tuple[tuple[Section, ...], l
             key = slug
         else:
             canon = canonical_request(req)
+            if canon is None and label_key(req) in EXTRA_LABELS:
+                canon = slug  # a known kind of extra section (disclaimer): just not here
             if canon is None:
                 raise UsageError(
                     f"unknown section {req!r}",
