@@ -269,3 +269,23 @@ def test_snippets_highlight_every_form_of_a_root_and_fall_back_when_the_vocabula
     assert f"{MARK_OPEN}allergic{MARK_OPEN}" in snippets["one"]
     # "allergyx1" is one token to FTS5 but not a vocabulary word: the prefix query is used.
     assert f"{MARK_OPEN}allergyx1{MARK_OPEN}" in snippets["two"]
+
+
+def test_a_long_section_is_indexed_as_passages_and_found_once(tmp_path: Path) -> None:
+    from medref.index import PASSAGE_CHARS
+
+    body = "### Usage\n" + "Lorem ipsum dolor sit amet. " * 3000 + "\n### Dosage\nOne lorem.\n"
+    write(tmp_path, "huge.md", monograph_text("Hugeamine", body))
+    ix = open_index(discover([tmp_path])[0])
+    rows = ix.conn.execute(
+        "SELECT s.part, length(medref_unzip(t.body)) FROM secmeta s JOIN sectext t"
+        " ON t.rowid = s.rowid JOIN docs d ON d.doc = s.rowid >> 16"
+        " WHERE d.id = 'huge' AND s.key = 'usage' ORDER BY s.rowid"
+    ).fetchall()
+    assert [part for part, _n in rows] == list(range(len(rows))) and len(rows) > 1
+    assert all(n <= PASSAGE_CHARS for _p, n in rows)
+    result, _q = search(ix, "lorem", all_sections=True)
+    hits = [(h.id, h.section) for h in result.hits if h.id == "huge"]
+    assert hits == [("huge", "usage"), ("huge", "dosage")]  # the usage section once
+    assert result.total == 2
+    assert "**Lorem**" in result.hits[0].snippet

@@ -45,8 +45,9 @@ from medref.errors import Ambiguous, EnvironmentProblem, NotFound, UsageError
 from medref.models import Monograph, list_entry
 from medref.names import MAX_NAME, close_matches, fold, name_key
 
-# Bumped when the tables or what the parser stores change (13: front matter read as text).
-SCHEMA_VERSION = 13
+# Bumped when the tables or what the parser stores change (13: front matter read as text;
+# 14: long sections as passages).
+SCHEMA_VERSION = 14
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
@@ -56,6 +57,7 @@ PARALLEL_THRESHOLD = 200
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
 MAX_SECTIONS = 1 << SECTION_BITS
+PASSAGE_CHARS = 20_000  # real sections are a few KB; only pathological ones are cut
 # Seconds between full freshness checks (one stat() per file); MEDREF_RECHECK overrides.
 # In between, a command stats the corpus folders (a file added, removed, renamed or saved
 # by an editor that replaces it changes its folder) and the files it shows.
@@ -97,7 +99,12 @@ CREATE INDEX names_norm ON names(norm);
 -- The text is zlib-compressed: FTS5 reads it only to make snippets.
 CREATE TABLE sectext (rowid INTEGER PRIMARY KEY, heading TEXT NOT NULL, body BLOB NOT NULL);
 -- Each section's identity, narrow, so ranking and filtering never read the text rows.
-CREATE TABLE secmeta (rowid INTEGER PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL);
+-- `part`: a long section is indexed as passages of at most PASSAGE_CHARS (0 is the first), so
+-- no one FTS5 row is huge (snippet() slows down with the square of a row's matches).
+CREATE TABLE secmeta (
+    rowid INTEGER PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL, part INTEGER NOT NULL
+);
+CREATE INDEX secmeta_parts ON secmeta(part) WHERE part > 0;  -- usually empty
 -- What FTS5 indexes, one row per section: the monograph's names and tags (stored once, in
 -- docs) beside the section's own heading and text. medref_unzip() is registered on every
 -- connection (_connect).
@@ -140,7 +147,7 @@ class Record(NamedTuple):
     names: list[tuple[str, int]]  # (name key, rank)
     aliases: str  # joined, as indexed
     meta: str
-    rows: list[tuple[str, str, str, str, bytes]]  # key, label, heading, text, compressed text
+    rows: list[tuple[str, str, str, str, bytes, int]]  # key, label, heading, text, zipped, part
     words: list[str]
 
 
@@ -165,11 +172,12 @@ def _record(
     texts = [
         (s.key, s.label, f"{s.heading} {s.ingredient or ''}".strip(), s.text) for s in mono.sections
     ] or [("overview", "Overview", "", "")]  # findable by name
-    if len(texts) > MAX_SECTIONS:  # only a pathological file: keep every word searchable
-        key, label, heading, _text = texts[MAX_SECTIONS - 1]
-        rest = "\n".join(f"{t[2]}\n{t[3]}" for t in texts[MAX_SECTIONS - 1 :])
-        texts = [*texts[: MAX_SECTIONS - 1], (key, label, heading, rest)]
-    rows = [(*t, zlib.compress(t[3].encode(), ZLIB_LEVEL)) for t in texts]
+    cut = [(*t[:3], text, n) for t in texts for n, text in enumerate(_passages(t[3]))]
+    if len(cut) > MAX_SECTIONS:  # only a pathological file: keep every word searchable
+        key, label, heading, _text, n = cut[MAX_SECTIONS - 1]
+        rest = "\n".join(f"{t[2]}\n{t[3]}" for t in cut[MAX_SECTIONS - 1 :])
+        cut = [*cut[: MAX_SECTIONS - 1], (key, label, heading, rest, n)]
+    rows = [(k, lb, h, t, zlib.compress(t.encode(), ZLIB_LEVEL), n) for k, lb, h, t, n in cut]
     return Record(
         a,
         None,
@@ -187,6 +195,20 @@ def _record(
         rows,
         sorted(_words(mono)),
     )
+
+
+def _passages(text: str) -> list[str]:
+    """A section's text cut at spaces into passages of at most PASSAGE_CHARS characters."""
+    out: list[str] = []
+    start = 0
+    while len(text) - start > PASSAGE_CHARS:
+        cut = text.rfind(" ", start + PASSAGE_CHARS // 2, start + PASSAGE_CHARS)
+        if cut <= start:
+            cut = start + PASSAGE_CHARS
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:])
+    return out
 
 
 def _parse_one(assigned: Assigned, corpus_label: str) -> Record:
@@ -344,8 +366,8 @@ class _Writer:
             [(first + i, row[2], row[4]) for i, row in enumerate(r.rows)],
         )
         conn.executemany(
-            "INSERT INTO secmeta(rowid, key, label) VALUES (?,?,?)",
-            [(first + i, row[0], row[1]) for i, row in enumerate(r.rows)],
+            "INSERT INTO secmeta(rowid, key, label, part) VALUES (?,?,?,?)",
+            [(first + i, row[0], row[1], row[5]) for i, row in enumerate(r.rows)],
         )
         conn.executemany(
             "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",

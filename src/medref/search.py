@@ -271,14 +271,20 @@ def search(
             neg = _term_expr(Term(t.words, t.prefix))
             for (rowid,) in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (neg,)):
                 best.pop(rowid >> SECTION_BITS, None)
+    # A long section is indexed as passages: rowid - part is the rowid of its first one.
+    parts: dict[int, int] = {}
     if all_sections:  # every section that matched in its heading or text, else the first
-        total = sum(max(1, sum(1 for _r, b in matched[doc] if b)) for doc in best)
+        parts = dict(conn.execute("SELECT rowid, part FROM secmeta WHERE part > 0"))
+        total = sum(
+            max(1, len({rowid - parts.get(rowid, 0) for rowid, b in matched[doc] if b}))
+            for doc in best
+        )
     else:
         total = len(best)
     qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
     tiers = index.name_tiers(qkey) if qkey else {}
     hits = []
-    shown = _pick(conn, best, matched, tiers, max(0, limit), all_sections)
+    shown = _pick(conn, best, matched, tiers, max(0, limit), all_sections, parts)
     # The index may have answered without stat()ing every file: check the ones shown.
     index.verify({doc for doc, *_rest in shown})
     spelt = _highlight_expression(index, query) if shown else None
@@ -301,6 +307,7 @@ def _pick(
     tiers: dict[int, int],
     limit: int,
     all_sections: bool,
+    parts: dict[int, int],
 ) -> list[tuple[int, int, str, str, str, str, float]]:
     """The first `limit` results: (doc, rowid, id, title, key, label, score).
 
@@ -343,7 +350,12 @@ def _pick(
             )
             for rowid, body in matched[doc]
         )
-        rows = ([r for r in rows if not r[1]] or rows[:1]) if all_sections else rows[:1]
+        if all_sections:  # each section once, by its best passage
+            rows = [r for r in rows if not r[1]] or rows[:1]
+            first = {r[-1] - parts.get(r[-1], 0): r for r in reversed(rows)}
+            rows = [r for r in rows if first[r[-1] - parts.get(r[-1], 0)] is r]
+        else:
+            rows = rows[:1]
         score = round((2 - tier) * 100.0 - rank, 4)
         for row in rows:
             key, label, mono, title = info[row[-1]]
