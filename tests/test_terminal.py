@@ -124,6 +124,7 @@ def test_completion_reads_the_index_without_refreshing(
 def test_section_completion() -> None:
     assert complete_sections("do") == ["dosage", "dose", "doses", "dosing"]
     assert "side-effects" in complete_sections("side")
+    assert complete_sections("disc") == ["disclaimer"]  # extra kinds that -s accepts
 
 
 def test_shell_completion_protocol(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ SECTION_CHOICES: list[str] = sorted(
     set(CANONICAL_KEYS)
     | {k for k in SECTION_LABELS if " " not in k}
     | {k for k in USER_SYNONYMS if " " not in k}
+    | {k for k in EXTRA_LABELS if " " not in k}
 )
 
 
