@@ -390,3 +390,20 @@ def test_validate_counts_in_the_singular_and_reports_a_bad_date(run: R, tmp_path
     r = run("validate", str(tmp_path / "one.md"))
     assert "[reviewed-date]" in r.err or "[reviewed-date]" in r.out
     assert r.err.splitlines()[-1] == "1 error, 3 warnings"
+
+
+@pytest.mark.parametrize("words", [["allergic"], ['"milk allergy"'], ["milks"], ["allerg*"]])
+def test_faq_filter_reads_words_like_search(run: R, words: list[str]) -> None:
+    r = run("faq", "colostrum", *words, "--json")
+    assert [f["question"] for f in r.json()["faqs"]] == [
+        "Can I use colostrum if I have a milk allergy?"
+    ]
+
+
+def test_faq_filter_excludes_and_matches_at_word_starts() -> None:
+    from medref.models import Faq
+    from medref.sections import filter_faqs
+
+    faqs = (Faq("Milk or soy?", "Both are fine."), Faq("Buttermilk?", "No."))
+    assert [f.question for f in filter_faqs(faqs, "milk")] == ["Milk or soy?"]
+    assert [f.question for f in filter_faqs(faqs, "fine -soy")] == []

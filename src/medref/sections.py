@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from medref.errors import NotFound, UsageError
 from medref.labels import EXTRA_LABELS, SECTION_LABELS, label_key
 from medref.models import CANONICAL_KEYS, Faq, Monograph, Section
 from medref.names import fold, slugify
+
+_WORD = re.compile(r"[^\W_]+")
 
 # Extra words people type for sections, beyond the labels documents use.
 USER_SYNONYMS: dict[str, str] = {
@@ -87,11 +91,31 @@ def select(mono: Monograph, requests: list[str]) -> tuple[tuple[Section, ...], l
 
 
 def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
-    """FAQs whose question or answer contains every word of query, ignoring case and accents."""
+    """FAQs matching query, in search's syntax, ignoring case and accents.
+
+    Every word must appear (in any inflection: "allergic" finds "allergy"), a "quoted
+    phrase" as written, `word*` as a prefix; a `-word` must not appear.
+    """
     if not query:
         return faqs
-    words = fold(query).split()
-    return tuple(f for f in faqs if all(w in fold(f"{f.question} {f.answer}") for w in words))
+    from medref.search import parse_query, root
+
+    terms = parse_query(query).terms
+
+    def needle(words: list[str], prefix: bool) -> str:
+        text = " ".join(words)
+        if prefix or len(words) > 1:
+            return text
+        plural = len(text) > 3 and text.endswith("s") and not text.endswith("ss")
+        return root(text) or (text[:-1] if plural else text)
+
+    wanted = [(needle(t.words, t.prefix), t.negative) for t in terms]
+
+    def matches(f: Faq) -> bool:
+        hay = " " + " ".join(_WORD.findall(fold(f"{f.question} {f.answer}"))) + " "
+        return all((f" {n}" in hay) != negative for n, negative in wanted)
+
+    return tuple(f for f in faqs if matches(f))
 
 
 COMPARE_DEFAULT = ["dosage", "side-effects", "precautions"]
