@@ -658,9 +658,12 @@ def test_export_out_writes_into_a_pipe_instead_of_replacing_it(run: R, tmp_path:
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
 @pytest.mark.parametrize(
-    "argv", [["show", "colostrum"], ["list", "--json"], ["export", "colostrum"], ["paths"]]
+    "argv",
+    [["show", "colostrum"], ["list", "--json"], ["export", "colostrum"], ["paths"], ["--version"]],
 )
 def test_a_full_disk_on_stdout_is_one_line_and_exit_4(argv: list[str]) -> None:
+    # Buffered output (the default) fails only when flushed, after the command returned.
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     with open("/dev/full", "w") as full:
         proc = subprocess.run(
             [sys.executable, "-m", "medref", *argv],
@@ -668,6 +671,24 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_4(argv: list[str]) -> None:
             stderr=subprocess.PIPE,
             text=True,
             timeout=120,
+            env=env,
         )
     assert proc.returncode == 4
     assert proc.stderr == "medref: cannot write the output: No space left on device\n"
+
+
+@pytest.mark.skipif(not Path("/dev/stdout").exists(), reason="needs /dev/stdout")
+def test_export_out_dev_stdout_appends_to_a_redirected_file(tmp_path: Path) -> None:
+    log = tmp_path / "log"
+    log.write_text("BEFORE\n")
+    with open(log, "a") as out:
+        proc = subprocess.run(
+            [sys.executable, "-m", "medref", "export", "colostrum", "-o", "/dev/stdout"],
+            stdout=out,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+        )
+    assert proc.returncode == 0, proc.stderr
+    first, second = log.read_text().splitlines()
+    assert first == "BEFORE" and json.loads(second)["id"] == "colostrum"

@@ -244,3 +244,7 @@ def test_a_name_shared_by_two_monographs_is_never_picked_silently(tmp_path: Path
     assert err.value.exit_code == 2 and err.value.code == "ambiguous"
     assert ix.get("Common").id == "yarrow"  # a title beats an alias
     assert ix.get("acetaminophen").id == "acetaminophen"  # an id is never ambiguous
+    write(root, "f/foo-bar.md", monograph_text("Foo One"))
+    write(root, "f/foobar.md", monograph_text("Foo Two"))
+    with pytest.raises(Ambiguous, match="is the id of 2 monographs"):
+        open_index(corpora_for(root)).resolve("foo bar")

@@ -274,7 +274,7 @@ def test_snippets_highlight_every_form_of_a_root_and_fall_back_when_the_vocabula
 def test_a_long_section_is_indexed_as_passages_and_found_once(tmp_path: Path) -> None:
     from medref.index import PASSAGE_CHARS
 
-    body = "### Usage\n" + "Lorem ipsum dolor sit amet. " * 3000 + "\n### Dosage\nOne lorem.\n"
+    body = "### Usage\n" + "Lorem ipsum dolor sit amet. " * 8000 + "\n### Dosage\nOne lorem.\n"
     write(tmp_path, "huge.md", monograph_text("Hugeamine", body))
     ix = open_index(discover([tmp_path])[0])
     rows = ix.conn.execute(

@@ -60,7 +60,10 @@ def main() -> None:
         if code is None:
             from medref.cli import run_typer
 
-            run_typer()
+            try:
+                run_typer()
+            except SystemExit as done:  # Typer always exits: flush first, below
+                code = done.code  # type: ignore[assignment]
         sys.stdout.flush()  # a full disk must fail here, not at exit with a traceback
         sys.exit(code)
     except KeyboardInterrupt:

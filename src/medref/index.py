@@ -57,7 +57,9 @@ PARALLEL_THRESHOLD = 200
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
 MAX_SECTIONS = 1 << SECTION_BITS
-PASSAGE_CHARS = 20_000  # real sections are a few KB; only pathological ones are cut
+# Real sections are a few KB (a long FDA label section tens of KB): only pathological ones
+# are cut, and words in different passages of one section do not match together.
+PASSAGE_CHARS = 100_000
 # Seconds between full freshness checks (one stat() per file); MEDREF_RECHECK overrides.
 # In between, a command stats the corpus folders (a file added, removed, renamed or saved
 # by an editor that replaces it changes its folder) and the files it shows.
@@ -476,7 +478,7 @@ class Index:
             # never picked between silently (a user's file may share a brand name).
             ids = list(dict.fromkeys(mono_id for _doc, rank, mono_id in rows if rank == rows[0][1]))
             if len(ids) > 1:
-                kind = "title" if rows[0][1] == 1 else "alias"
+                kind = ("id", "title", "alias")[rows[0][1]]
                 raise Ambiguous(
                     f"{_shown(name)} is the {kind} of {len(ids)} monographs",
                     suggestions=ids[:10],

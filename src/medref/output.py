@@ -102,10 +102,13 @@ def write_file(path: Path, text: str) -> None:
             kind = os.stat(path).st_mode
         except FileNotFoundError:
             kind = stat.S_IFREG
-        if not stat.S_ISREG(kind):
-            # A device, a pipe or a terminal (/dev/stdout, >(gzip)): write into it, never
-            # replace it; a folder fails here with a clear error.
-            with open(path, "w", encoding="utf-8") as fh:
+        special = str(path).startswith(("/dev/", "/proc/")) or str(target).startswith(
+            ("/dev/", "/proc/")
+        )
+        if special or not stat.S_ISREG(kind):
+            # A device, a pipe, a terminal or /dev/stdout (even when that is a redirected
+            # file): write into it, never replace it; a folder fails here with a clear error.
+            with open(path, "a", encoding="utf-8") as fh:  # "w" would truncate a redirect
                 fh.write(text)
             return
         try:
