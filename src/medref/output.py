@@ -102,9 +102,7 @@ def write_file(path: Path, text: str) -> None:
             kind = os.stat(path).st_mode
         except FileNotFoundError:
             kind = stat.S_IFREG
-        special = str(path).startswith(("/dev/", "/proc/")) or str(target).startswith(
-            ("/dev/", "/proc/")
-        )
+        special = any(str(p).startswith(("/dev/", "/proc/")) for p in (path, target))
         if special or not stat.S_ISREG(kind):
             # A device, a pipe, a terminal or /dev/stdout (even when that is a redirected
             # file): write into it, never replace it; a folder fails here with a clear error.

@@ -72,7 +72,8 @@ class Query:
         return " ".join(t.show() for t in self.terms)
 
 
-def _words(text: str) -> list[str]:
+def text_words(text: str) -> list[str]:
+    """Words as queries read them: folded (case and accents), split at punctuation."""
     return [w[:MAX_TERM_LEN] for w in _WORD.findall(fold(text))]
 
 
@@ -82,14 +83,14 @@ def parse_query(text: str) -> Query:
     for m in _PIECE.finditer(text.replace("\x00", " ")):
         neg, quoted, bare = m.group(1), m.group(2), m.group(3)
         if quoted is not None:
-            words = _words(quoted)
+            words = text_words(quoted)
             if words:
                 q.terms.append(Term(words, negative=bool(neg)))
             continue
         negative = bare.startswith("-") and len(bare) > 1
         core = bare[1:] if negative else bare
         prefix = core.endswith("*")
-        words = _words(core)
+        words = text_words(core)
         if not words:
             continue
         if negative:  # "-over-the-counter" excludes the whole phrase
@@ -276,7 +277,7 @@ def search(
     if all_sections:  # every section that matched in its heading or text, else the first
         parts = dict(conn.execute("SELECT rowid, part FROM secmeta WHERE part > 0"))
         total = sum(
-            max(1, len({rowid - parts.get(rowid, 0) for rowid, b in matched[doc] if b}))
+            max(1, len({_section_of(rowid, parts) for rowid, b in matched[doc] if b}))
             for doc in best
         )
     else:
@@ -350,10 +351,11 @@ def _pick(
             )
             for rowid, body in matched[doc]
         )
-        if all_sections:  # each section once, by its best passage
-            rows = [r for r in rows if not r[1]] or rows[:1]
-            first = {r[-1] - parts.get(r[-1], 0): r for r in reversed(rows)}
-            rows = [r for r in rows if first[r[-1] - parts.get(r[-1], 0)] is r]
+        if all_sections:  # each section once, by its best passage (rows are best first)
+            best_of: dict[int, tuple[bool, bool, bool, float, int]] = {}
+            for r in [r for r in rows if not r[1]] or rows[:1]:
+                best_of.setdefault(_section_of(r[-1], parts), r)
+            rows = list(best_of.values())
         else:
             rows = rows[:1]
         score = round((2 - tier) * 100.0 - rank, 4)
@@ -363,6 +365,11 @@ def _pick(
             if len(out) == limit:
                 return out
     return out
+
+
+def _section_of(rowid: int, parts: dict[int, int]) -> int:
+    """The rowid of a section's first passage (see index.PASSAGE_CHARS)."""
+    return rowid - parts.get(rowid, 0)
 
 
 def _marks(snippet: str) -> str:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import re
-
 from medref.errors import NotFound, UsageError
 from medref.labels import EXTRA_LABELS, SECTION_LABELS, label_key
 from medref.models import CANONICAL_KEYS, Faq, Monograph, Section
-from medref.names import fold, slugify
-
-_WORD = re.compile(r"[^\W_]+")
+from medref.names import slugify
 
 # Extra words people type for sections, beyond the labels documents use.
 USER_SYNONYMS: dict[str, str] = {
@@ -98,7 +94,7 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
     """
     if not query:
         return faqs
-    from medref.search import parse_query, root
+    from medref.search import parse_query, root, text_words
 
     terms = parse_query(query).terms
 
@@ -112,7 +108,7 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
     wanted = [(needle(t.words, t.prefix), t.negative) for t in terms]
 
     def matches(f: Faq) -> bool:
-        hay = " " + " ".join(_WORD.findall(fold(f"{f.question} {f.answer}"))) + " "
+        hay = " " + " ".join(text_words(f"{f.question} {f.answer}")) + " "
         return all((f" {n}" in hay) != negative for n, negative in wanted)
 
     return tuple(f for f in faqs if matches(f))
