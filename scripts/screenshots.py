@@ -14,7 +14,7 @@ from rich.console import Console, RenderableType
 from medref import render
 from medref.corpus import discover
 from medref.index import Index, open_index
-from medref.search import search
+from medref.index.search import search
 from medref.sections import compare_keys, sections_for
 
 OUT = Path(__file__).resolve().parent.parent / "docs" / "img"
@@ -27,7 +27,7 @@ def _show(ix: Index) -> RenderableType:
 
 
 def _search(ix: Index) -> RenderableType:
-    result, _ = search(ix, "allergy", limit=5)
+    result = search(ix, "allergy", limit=5)
     return render.search_results(result)
 
 

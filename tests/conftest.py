@@ -78,10 +78,7 @@ def run() -> Callable[..., Run]:
     runner = CliRunner()
 
     def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Run:
-        from medref.fastpath import hoist_globals, move_exclusions
-
-        argv = move_exclusions(hoist_globals(list(args)))
-        result = runner.invoke(app, argv, env=env, input=input)
+        result = runner.invoke(app, list(args), env=env, input=input)
         if result.exception and not isinstance(result.exception, SystemExit):
             raise result.exception
         return Run(result)

@@ -151,10 +151,22 @@ def test_search_without_results_exits_1(run: R) -> None:
     assert r.code == 1 and r.json()["total"] == 0
 
 
-def test_search_exclusion_needs_no_double_dash(run: R) -> None:
-    r = run("search", "allergy", "-milk", "--json")
+@pytest.mark.parametrize(
+    "command", [["search", "allergy", "--", "-milk"], ["search", "allergy -milk"]]
+)
+def test_search_exclusion_after_double_dash_or_in_the_query(run: R, command: list[str]) -> None:
+    everything = {
+        h["id"] for h in run("search", "allergy", "--json", "-n", "100").json()["results"]
+    }
+    r = run(*command[:1], "--json", "-n", "100", *command[1:])
     assert r.code == 0
-    assert "colostrum" not in {h["id"] for h in r.json()["results"]}
+    kept = {h["id"] for h in r.json()["results"]}
+    assert "colostrum" in everything and "colostrum" not in kept and kept < everything
+
+
+def test_unquoted_exclusion_is_a_usage_error_never_a_silent_option(run: R) -> None:
+    r = run("search", "allergy", "-milk")
+    assert r.code == 2 and "No such option: -m" in r.err
 
 
 def test_search_section_option(run: R) -> None:
@@ -378,7 +390,7 @@ def test_compare_and_export_take_each_monograph_once(run: R) -> None:
 
 
 def test_a_search_of_only_exclusions_is_a_usage_error(run: R) -> None:
-    r = run("search", "-milk", "--json")
+    r = run("search", "--json", "--", "-milk")
     assert r.code == 2
     assert r.err_json()["error"]["code"] == "usage"
 

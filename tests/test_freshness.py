@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 import medref.index as index_mod
+import medref.index.scan as scan_mod
 from conftest import Run, monograph_text, write
 from medref.corpus import RACY_NS, Corpus, discover
 from medref.index import open_index, with_index
@@ -87,7 +88,7 @@ def test_edits_alone_are_applied_without_walking_the_corpus(
     def no_walk(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("walked the corpus")
 
-    monkeypatch.setattr(index_mod, "walk", no_walk)
+    monkeypatch.setattr(scan_mod, "walk", no_walk)
     tmp = root / "c" / ".cetrizol.md.swp"
     tmp.write_text(monograph_text("Cetrizol", "### Usage\nSaved again.\n"))
     os.replace(tmp, root / "c" / "cetrizol.md")

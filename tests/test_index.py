@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-import medref.index as index_mod
+import medref.index.build as build_mod
+import medref.index.schema as schema_mod
 from conftest import monograph_text, write
 from medref.corpus import Corpus, assign_ids, bundled_dir, discover, scan
 from medref.errors import NotFound, UsageError
@@ -69,7 +70,8 @@ def test_added_and_removed_files_are_noticed(tmp_path: Path) -> None:
 def test_new_medref_version_rebuilds(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     corpora = discover([])[0]
     open_index(corpora)
-    monkeypatch.setattr(index_mod, "__version__", "999.0")
+    monkeypatch.setattr(schema_mod, "__version__", "999.0")
+    monkeypatch.setattr(build_mod, "__version__", "999.0")
     ix = open_index(corpora)
     assert ix.report.full
     assert ix.info()["medref_version"] == "999.0"

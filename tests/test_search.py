@@ -10,7 +10,8 @@ import pytest
 from conftest import FIXTURES, monograph_text, write
 from medref.corpus import discover
 from medref.index import Index, open_index
-from medref.search import MARK_OPEN, fts_expression, parse_query, root, search
+from medref.index.search import search
+from medref.query import MARK_OPEN, fts_expression, parse_query, root
 
 SEARCH_FIXTURES = FIXTURES / "search"
 
@@ -106,7 +107,7 @@ def check_order(ids: list[str], expected: list[object]) -> None:
 def test_quality_table(
     ix: Index, query: str, options: dict[str, object], expected: list[object]
 ) -> None:
-    result, _ = search(ix, query, limit=200, **options)  # type: ignore[arg-type]
+    result = search(ix, query, limit=200, **options)  # type: ignore[arg-type]
     check_order([h.id for h in result.hits], expected)
 
 
@@ -116,61 +117,61 @@ def test_quality_table_is_big_enough() -> None:
 
 def test_allergy_finds_allergic_and_allergies(ix: Index) -> None:
     # porter alone stems allergy->allergi and allergic->allergic; our root joins them
-    allergy = {h.id for h in search(ix, "allergy", limit=500)[0].hits}
+    allergy = {h.id for h in search(ix, "allergy", limit=500).hits}
     assert {"zorbital", "quentaline", "colostrum"} <= allergy
-    allergic = {h.id for h in search(ix, "allergic", limit=500)[0].hits}
+    allergic = {h.id for h in search(ix, "allergic", limit=500).hits}
     assert "quentaline" in allergic  # says only "allergies"
     assert root("allergy") == root("allergic") == "allerg"
 
 
 def test_allergy_lists_colostrum_with_a_precautions_or_side_effects_snippet(ix: Index) -> None:
-    hits = {h.id: h for h in search(ix, "allergy", limit=500)[0].hits}
+    hits = {h.id: h for h in search(ix, "allergy", limit=500).hits}
     assert hits["colostrum"].section in ("precautions", "side-effects")
     assert f"{MARK_OPEN}allergy{MARK_OPEN}" in hits["colostrum"].snippet.lower()
 
 
 def test_corrections_are_reported(ix: Index) -> None:
-    result, _ = search(ix, "amoxicilin")
+    result = search(ix, "amoxicilin")
     assert result.corrected_query == "amoxicillin"
-    result, _ = search(ix, "ibuprofen")
+    result = search(ix, "ibuprofen")
     assert result.corrected_query is None
 
 
 def test_exclusion_removes_monographs(ix: Index) -> None:
-    with_milk = {h.id for h in search(ix, "allergy", limit=500)[0].hits}
-    without = {h.id for h in search(ix, "allergy -milk", limit=500)[0].hits}
+    with_milk = {h.id for h in search(ix, "allergy", limit=500).hits}
+    without = {h.id for h in search(ix, "allergy -milk", limit=500).hits}
     assert "colostrum" in with_milk and "colostrum" not in without
     assert without
 
 
 def test_section_filter_limits_sections(ix: Index) -> None:
-    result, _ = search(ix, "allergy", sections=["side-effects"], limit=100)
+    result = search(ix, "allergy", sections=["side-effects"], limit=100)
     assert result.hits and {h.section for h in result.hits} == {"side-effects"}
 
 
 def test_all_sections_lists_every_matching_section(ix: Index) -> None:
-    one, _ = search(ix, "milk", limit=100)
-    every, _ = search(ix, "milk", limit=100, all_sections=True)
+    one = search(ix, "milk", limit=100)
+    every = search(ix, "milk", limit=100, all_sections=True)
     colostrum = [h.section for h in every.hits if h.id == "colostrum"]
     assert len(colostrum) > 1 and len(colostrum) == len(set(colostrum))
     assert sum(h.id == "colostrum" for h in one.hits) == 1
 
 
 def test_order_is_stable_and_scores_fall(ix: Index) -> None:
-    first = [h.to_dict() for h in search(ix, "pain", limit=50)[0].hits]
-    second = [h.to_dict() for h in search(ix, "pain", limit=50)[0].hits]
+    first = [h.to_dict() for h in search(ix, "pain", limit=50).hits]
+    second = [h.to_dict() for h in search(ix, "pain", limit=50).hits]
     assert first == second
     scores = [h["score"] for h in first]
     assert scores == sorted(scores, reverse=True)
 
 
 def test_limit_and_total(ix: Index) -> None:
-    result, _ = search(ix, "allergy", limit=3)
+    result = search(ix, "allergy", limit=3)
     assert len(result.hits) == 3 and result.total > 3
 
 
 def test_snippets_are_plain_text_of_about_thirty_words(ix: Index) -> None:
-    for hit in search(ix, "bleeding", limit=20)[0].hits:
+    for hit in search(ix, "bleeding", limit=20).hits:
         assert "###" not in hit.snippet
         assert len(hit.snippet.split()) <= 40
 
@@ -232,7 +233,7 @@ HOSTILE = [
 
 @pytest.mark.parametrize("query", HOSTILE, ids=range(len(HOSTILE)))
 def test_hostile_queries_never_crash(ix: Index, query: str) -> None:
-    result, _ = search(ix, query)
+    result = search(ix, query)
     assert result.total >= len(result.hits) >= 0
     assert ix.conn.execute("SELECT count(*) FROM docs").fetchone()[0] > 60
 
@@ -240,20 +241,21 @@ def test_hostile_queries_never_crash(ix: Index, query: str) -> None:
 def test_sections_past_the_rowid_space_are_merged_and_stay_searchable(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import medref.index as index_mod
-    import medref.search as search_mod
+    import medref.index.rows as rows_mod
+    import medref.index.schema as schema_mod
+    import medref.index.search as search_mod
 
-    monkeypatch.setattr(index_mod, "SECTION_BITS", 2)
-    monkeypatch.setattr(index_mod, "MAX_SECTIONS", 4)
+    monkeypatch.setattr(schema_mod, "SECTION_BITS", 2)
+    monkeypatch.setattr(rows_mod, "MAX_SECTIONS", 4)
     monkeypatch.setattr(search_mod, "SECTION_BITS", 2)
     body = "".join(f"## Part {n}\nText number {n} word{n}x.\n\n" for n in range(1, 8))
     root = tmp_path / "c"
     write(root, "a/many.md", monograph_text("Manysection", body))
     write(root, "b/other.md", monograph_text("Othermine", "### Usage\nword7x elsewhere.\n"))
     ix = open_index(discover([root])[0])
-    result, _q = search(ix, "word7x")
+    result = search(ix, "word7x")
     assert {h.id for h in result.hits} == {"many", "other"}
-    result, _q = search(ix, "word2x")
+    result = search(ix, "word2x")
     assert [h.id for h in result.hits] == ["many"]
 
 
@@ -264,7 +266,7 @@ def test_snippets_highlight_every_form_of_a_root_and_fall_back_when_the_vocabula
     write(root_dir, "a/one.md", monograph_text("Onemine", "### Usage\nMay cause allergic rash.\n"))
     write(root_dir, "b/two.md", monograph_text("Twomine", "### Usage\nTested as allergyx1 only.\n"))
     ix = open_index(discover([root_dir])[0])
-    result, _q = search(ix, "allergy", limit=500)
+    result = search(ix, "allergy", limit=500)
     snippets = {h.id: h.snippet for h in result.hits}
     assert f"{MARK_OPEN}allergic{MARK_OPEN}" in snippets["one"]
     # "allergyx1" is one token to FTS5 but not a vocabulary word: the prefix query is used.
@@ -272,7 +274,7 @@ def test_snippets_highlight_every_form_of_a_root_and_fall_back_when_the_vocabula
 
 
 def test_a_long_section_is_indexed_as_passages_and_found_once(tmp_path: Path) -> None:
-    from medref.index import PASSAGE_CHARS
+    from medref.index.rows import PASSAGE_CHARS
 
     body = "### Usage\n" + "Lorem ipsum dolor sit amet. " * 8000 + "\n### Dosage\nOne lorem.\n"
     write(tmp_path, "huge.md", monograph_text("Hugeamine", body))
@@ -284,7 +286,7 @@ def test_a_long_section_is_indexed_as_passages_and_found_once(tmp_path: Path) ->
     ).fetchall()
     assert [part for part, _n in rows] == list(range(len(rows))) and len(rows) > 1
     assert all(n <= PASSAGE_CHARS for _p, n in rows)
-    result, _q = search(ix, "lorem", all_sections=True)
+    result = search(ix, "lorem", all_sections=True)
     hits = [(h.id, h.section) for h in result.hits if h.id == "huge"]
     assert hits == [("huge", "usage"), ("huge", "dosage")]  # the usage section once
     assert result.total == 2

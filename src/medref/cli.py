@@ -1,16 +1,28 @@
-"""The Typer command line: each command validates, calls one core function, and emits."""
+"""The command line: Typer commands that read their options, call the Library, and print.
+
+Every option is declared once here. The global options (--corpus, --color, --pager) are
+declared once in GLOBAL_OPTIONS and accepted both before the command and after it.
+Errors become one line on stderr and an exit code in one place, `_run`.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
+from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 
-from medref import __version__, commands
-from medref.output import Settings
+from medref import __version__
+from medref.errors import MedrefError
+from medref.output import Output
+
+if TYPE_CHECKING:
+    from medref.library import Library
 
 app = typer.Typer(
     name="medref",
@@ -45,16 +57,6 @@ class ExportFormat(StrEnum):
     md = "md"
 
 
-def _settings(ctx: typer.Context) -> Settings:
-    obj = ctx.find_root().obj
-    return obj if isinstance(obj, Settings) else Settings()
-
-
-def _done(code: int) -> None:
-    if code:
-        raise typer.Exit(code)
-
-
 # ---------------------------------------------------------------------------------------
 # Completion
 
@@ -65,8 +67,9 @@ def complete_names(ctx: typer.Context, incomplete: str) -> list[str]:
     from medref.index import quick_completions
 
     try:
-        dirs = [Path(p) for p in (ctx.find_root().params.get("corpus") or [])]
-        corpora, _ = discover(dirs)
+        here = getattr(ctx, "params", None) or {}
+        given = [*(ctx.find_root().params.get("corpus") or []), *(here.get("corpus") or [])]
+        corpora, _ = discover([Path(p) for p in given])
         return quick_completions(corpora, incomplete)
     except Exception:  # completion must never print a traceback into the shell
         return []
@@ -79,48 +82,83 @@ def complete_sections(incomplete: str) -> list[str]:
 
 
 # ---------------------------------------------------------------------------------------
-# Global options
+# Options shared by every command
+
+CorpusOpt = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--corpus", "-c", help="Extra monograph folder; repeatable, first wins.", metavar="DIR"
+    ),
+]
+ColorOpt = Annotated[
+    Color | None,
+    typer.Option("--color", help="Colour: auto (on a terminal), always or never.", metavar="WHEN"),
+]
+PagerOpt = Annotated[
+    bool | None,
+    typer.Option("--pager/--no-pager", help="Page long output (default: on a terminal)."),
+]
+# name -> (annotation, default): added to the root callback and to every command.
+GLOBAL_OPTIONS: dict[str, tuple[Any, Any]] = {
+    "corpus": (CorpusOpt, None),
+    "color": (ColorOpt, None),
+    "pager": (PagerOpt, None),
+}
 
 
-def _version(value: bool) -> None:
-    if value:
-        print(f"medref {__version__}")
-        raise typer.Exit()
+class Globals:
+    """The global options, given before the command or after it (after wins)."""
+
+    def __init__(self, ctx: typer.Context, given: dict[str, Any]) -> None:
+        root = ctx.find_root().params
+        self.corpus: list[Path] = [*(root.get("corpus") or []), *(given["corpus"] or [])]
+        color = given["color"] or root.get("color") or Color.auto
+        self.color = str(color.value if isinstance(color, Color) else color)
+        pager = given["pager"]
+        self.pager: bool | None = root.get("pager") if pager is None else pager
+
+    def output(self, as_json: bool = False) -> Output:
+        return Output(color=self.color, pager=self.pager, as_json=as_json)
+
+    def library(self) -> Library:
+        from medref.library import Library
+        from medref.output import BuildProgress, warn
+
+        return Library(self.corpus, warn=warn, progress=BuildProgress())
 
 
-@app.callback(invoke_without_command=True)
-def main_options(
-    ctx: typer.Context,
-    corpus: Annotated[
-        list[Path] | None,
-        typer.Option(
-            "--corpus", "-c", help="Extra monograph folder; repeatable, first wins.", metavar="DIR"
+def global_options(func: Callable[..., None]) -> Callable[..., None]:
+    """Give a command the global options; it receives them as one `Globals` named `opts`."""
+    signature = inspect.signature(func, eval_str=True)
+    params = [p for p in signature.parameters.values() if p.name != "opts"]
+    params = [
+        inspect.Parameter("ctx", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=typer.Context),
+        *params,
+        *(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=d, annotation=a)
+            for name, (a, d) in GLOBAL_OPTIONS.items()
         ),
-    ] = None,
-    color: Annotated[
-        Color, typer.Option("--color", help="Colour: auto (on a terminal), always or never.")
-    ] = Color.auto,
-    pager: Annotated[
-        bool | None,
-        typer.Option("--pager/--no-pager", help="Page long output (default: on a terminal)."),
-    ] = None,
-    version: Annotated[
-        bool,
-        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
-    ] = False,
-) -> None:
-    """Fast offline reference for medicine monographs.
+    ]
 
-    Example: medref show colostrum -s dosage
-    """
-    ctx.obj = Settings(corpus_dirs=list(corpus or []), color=color.value, pager=pager)
-    if ctx.invoked_subcommand is None:
-        sys.stdout.write(USAGE)
-        raise typer.Exit()
+    @functools.wraps(func)
+    def wrapper(ctx: typer.Context, *args: Any, **kwargs: Any) -> None:
+        given = {name: kwargs.pop(name) for name in GLOBAL_OPTIONS}
+        func(*args, opts=Globals(ctx, given), **kwargs)
+
+    wrapper.__annotations__ = {p.name: p.annotation for p in params}
+    wrapper.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
+    return wrapper
 
 
-# ---------------------------------------------------------------------------------------
-# Commands
+def _run(out: Output, action: Callable[[], int | None]) -> None:
+    """Run a command's body: a MedrefError becomes one line (or JSON) and its exit code."""
+    try:
+        code = action() or 0
+    except MedrefError as err:
+        code = out.error(err)
+    if code:
+        raise typer.Exit(code)
+
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (see README).")]
 SectionOpt = Annotated[
@@ -137,54 +175,152 @@ NameArg = Annotated[
     str,
     typer.Argument(help="Id, title or alias.", autocompletion=complete_names, show_default=False),
 ]
+WordsArg = Annotated[
+    list[str],
+    typer.Argument(
+        help='Words: "a phrase", prefix*, and -word to exclude (after --).', show_default=False
+    ),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"medref {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(invoke_without_command=True)
+def main_options(
+    ctx: typer.Context,
+    corpus: CorpusOpt = None,
+    color: ColorOpt = None,
+    pager: PagerOpt = None,
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Fast offline reference for medicine monographs.
+
+    Example: medref show colostrum -s dosage
+    """
+    if ctx.invoked_subcommand is None:
+        sys.stdout.write(USAGE)
+        raise typer.Exit()
+
+
+# ---------------------------------------------------------------------------------------
+# Commands
 
 
 @app.command()
+@global_options
 def show(
-    ctx: typer.Context,
     name: NameArg,
     section: SectionOpt = None,
     raw: Annotated[bool, typer.Option("--raw", help="Print the original Markdown.")] = False,
     as_json: JsonOpt = False,
+    *,
+    opts: Globals,
 ) -> None:
     """Show a monograph, or only some of its sections.
 
     Example: medref show colostrum -s dosage -s side-effects
     """
-    _done(commands.show(_settings(ctx), name, section or [], raw, as_json=as_json))
+    out = opts.output(as_json)
+
+    def body() -> None:
+        from medref.sections import select
+
+        mono = opts.library().get(name)
+        chosen, missing = select(mono, section or [])
+        if missing:
+            from medref.output import warn
+
+            warn(f"{mono.id} has no {', '.join(repr(m) for m in missing)} section; left out")
+        shown = chosen if section else mono.sections
+        if as_json:
+            out.json(mono.to_dict(chosen if section else None))
+        elif raw:
+            out.source("\n\n".join(s.markdown for s in shown) + "\n")
+        else:
+            from medref import render
+
+            out.render(render.monograph(mono, shown))
+
+    _run(out, body)
 
 
 @app.command()
+@global_options
 def faq(
-    ctx: typer.Context,
     name: NameArg,
-    query: Annotated[
-        list[str] | None, typer.Argument(help="Only questions or answers with these words.")
+    words: Annotated[
+        list[str] | None,
+        typer.Argument(help="Only questions or answers with these words (as in search)."),
     ] = None,
     as_json: JsonOpt = False,
+    *,
+    opts: Globals,
 ) -> None:
     """List a monograph's questions and answers.
 
     Example: medref faq colostrum allergy
     """
-    _done(commands.faq(_settings(ctx), name, query or [], as_json=as_json))
+    out = opts.output(as_json)
+
+    def body() -> int:
+        text = " ".join(words or []) or None
+        mono, faqs = opts.library().faqs(name, text)
+        if as_json:
+            out.json(mono.faq_dict(faqs))
+        else:
+            from medref import render
+
+            out.render(render.faqs(mono, faqs, text))
+        return 1 if text and not faqs else 0
+
+    _run(out, body)
 
 
 @app.command("list")
-def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+@global_options
+def list_(as_json: JsonOpt = False, *, opts: Globals) -> None:
     """List every monograph: id, title, sections and source file.
 
     Example: medref list --json | jq -r '.[].id'
     """
-    _done(commands.list_(_settings(ctx), as_json=as_json))
+    out = opts.output(as_json)
+
+    def body() -> None:
+        lib = opts.library()
+        if as_json:
+            out.json_text(lib.list_json())  # stored ready-made: no decoding and encoding
+        elif not out.tty:
+            from medref.sanitize import safe_line
+
+            def cell(value: str) -> str:
+                return safe_line(value).replace("\t", "\\t")
+
+            sys.stdout.write(
+                "".join(
+                    f"{cell(r['id'])}\t{cell(r['title'])}\t{','.join(r['sections'])}"
+                    f"\t{cell(r['source'])}\n"
+                    for r in lib.list()
+                )
+            )
+        else:
+            from medref import render
+
+            out.render(render.listing(lib.list()))
+
+    _run(out, body)
 
 
 @app.command()
+@global_options
 def search(
-    ctx: typer.Context,
-    query: Annotated[
-        list[str], typer.Argument(help='Words; "a phrase", -exclude, prefix*.', show_default=False)
-    ],
+    query: WordsArg,
     section: SectionOpt = None,
     limit: Annotated[
         int, typer.Option("--limit", "-n", min=1, metavar="N", help="Most results shown.")
@@ -193,41 +329,39 @@ def search(
         bool, typer.Option("--all-sections", help="List every matching section.")
     ] = False,
     as_json: JsonOpt = False,
+    *,
+    opts: Globals,
 ) -> None:
     """Search every monograph, best matches first, with snippets.
 
-    Example: medref search allergy --section precautions
+    Example: medref search allergy --section precautions -- -milk
     """
-    _done(
-        commands.search(_settings(ctx), query, section or [], limit, all_sections, as_json=as_json)
-    )
+    out = opts.output(as_json)
+
+    def body() -> int:
+        text = " ".join(query)
+        result = opts.library().search(
+            text, sections=section or [], limit=limit, all_sections=all_sections
+        )
+        if as_json:
+            out.json(result.to_dict())
+        elif result.hits:
+            from medref import render
+
+            notes = ["query cut to its first 16 words"] if result.truncated else []
+            out.render(render.search_results(result, notes))
+        else:
+            from medref.sanitize import safe_line
+
+            print(f"medref: no results for {safe_line(text)!r}", file=sys.stderr)
+        return 0 if result.hits else 1
+
+    _run(out, body)
 
 
 @app.command()
-def index(
-    ctx: typer.Context,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from scratch.")] = False,
-    as_json: JsonOpt = False,
-) -> None:
-    """Show the index cache: path, monographs, build time and corpora.
-
-    Example: medref index --rebuild
-    """
-    _done(commands.index(_settings(ctx), rebuild, as_json=as_json))
-
-
-@app.command()
-def paths(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """Print each monograph folder in use and where it came from, highest precedence first.
-
-    Example: MEDREF_PATH=~/my-monographs medref paths
-    """
-    _done(commands.paths(_settings(ctx), as_json=as_json))
-
-
-@app.command()
+@global_options
 def compare(
-    ctx: typer.Context,
     names: Annotated[
         list[str],
         typer.Argument(
@@ -238,18 +372,35 @@ def compare(
     ],
     section: SectionOpt = None,
     as_json: JsonOpt = False,
+    *,
+    opts: Globals,
 ) -> None:
     """Compare monographs side by side (default: dosage, side effects, precautions).
 
     Example: medref compare ibuprofen acetaminophen -s dosage
     """
-    _done(commands.compare(_settings(ctx), names, section or [], as_json=as_json))
+    out = opts.output(as_json)
+
+    def body() -> None:
+        comparison = opts.library().compare(names, section or [])
+        if as_json:
+            out.json(comparison.to_dict())
+        else:
+            from medref import render
+
+            out.render(
+                render.compare(
+                    comparison.monographs, comparison.keys, comparison.sections, out.width
+                )
+            )
+
+    _run(out, body)
 
 
 @app.command()
+@global_options
 def export(
-    ctx: typer.Context,
-    ids: Annotated[
+    names: Annotated[
         list[str] | None,
         typer.Argument(
             help="Ids, titles or aliases (default: every monograph).",
@@ -264,18 +415,82 @@ def export(
         Path | None,
         typer.Option("--out", "-o", help="Write to FILE instead of stdout.", metavar="FILE"),
     ] = None,
+    *,
+    opts: Globals,
 ) -> None:
     """Dump monographs for scripts: JSON lines (default), one JSON array, or Markdown.
 
     Example: medref export --format jsonl | jq -r 'select(.aliases | length > 3) | .id'
     """
-    _done(commands.export(_settings(ctx), ids or [], fmt.value, out_file))
+    out = opts.output()
+
+    def body() -> None:
+        from medref.export import export_text
+
+        lib = opts.library()
+        monos = lib.get_many(names) if names else lib.all()
+        text = export_text(monos, fmt.value)
+        if out_file is not None:
+            from medref.output import write_file
+
+            write_file(out_file, text)
+        else:
+            out.source(text)  # JSON escapes C0 controls, not bidi or C1 ones
+
+    _run(out, body)
 
 
 @app.command()
+@global_options
+def index(
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from scratch.")] = False,
+    as_json: JsonOpt = False,
+    *,
+    opts: Globals,
+) -> None:
+    """Show the index cache: path, monographs, build time and corpora.
+
+    Example: medref index --rebuild
+    """
+    out = opts.output(as_json)
+
+    def body() -> None:
+        info = opts.library().info(rebuild=rebuild)
+        if as_json:
+            out.json(info)
+            return
+        from medref import render
+
+        out.render(render.key_values(render.index_pairs(info)))
+
+    _run(out, body)
+
+
+@app.command()
+@global_options
+def paths(as_json: JsonOpt = False, *, opts: Globals) -> None:
+    """Print each monograph folder in use and where it came from, highest precedence first.
+
+    Example: MEDREF_PATH=~/my-monographs medref paths
+    """
+    out = opts.output(as_json)
+
+    def body() -> None:
+        from medref.corpus import cache_dir
+
+        rows = [{"path": str(c.path), "origin": c.origin} for c in opts.library().paths()]
+        if as_json:
+            out.json({"corpora": rows, "cache_dir": str(cache_dir())})
+        else:
+            out.lines(f"{r['path']}\t{r['origin']}" for r in rows)
+
+    _run(out, body)
+
+
+@app.command()
+@global_options
 def validate(
-    ctx: typer.Context,
-    paths: Annotated[
+    files: Annotated[
         list[Path] | None,
         typer.Argument(
             help="Files or folders to check (default: every corpus in use).", show_default=False
@@ -285,28 +500,46 @@ def validate(
         bool, typer.Option("--strict", help="Missing or empty sections are errors.")
     ] = False,
     as_json: JsonOpt = False,
+    *,
+    opts: Globals,
 ) -> None:
     """Check monograph files: front matter, sections, FAQs and unique names.
 
     Example: medref validate --strict monographs/
     """
-    _done(commands.validate(_settings(ctx), paths or [], strict, as_json=as_json))
+    out = opts.output(as_json)
+
+    def body() -> int:
+        from medref.library import Library
+
+        findings = Library(opts.corpus).validate(files or [], strict=strict)
+        errors = sum(f.level == "error" for f in findings)
+        if as_json:
+            out.json([f.to_dict() for f in findings])
+        else:
+            out.lines(str(f) for f in findings)
+            warnings = len(findings) - errors
+            print(
+                f"{errors} error{'s' * (errors != 1)}, {warnings} warning{'s' * (warnings != 1)}",
+                file=sys.stderr,
+            )
+        return 1 if errors else 0
+
+    _run(out, body)
 
 
-def run_typer() -> NoReturn:
-    """Run the full Typer command line (help, completion and every command).
+def main() -> NoReturn:
+    """Run the command line.
 
     With `--json`, a command-line error (a missing argument, an unknown option) is reported
     as the same JSON error object as every other error, with Click's exit code (2).
     """
-    from medref.fastpath import hoist_globals, move_exclusions
-
-    args = move_exclusions(hoist_globals(sys.argv[1:]))
+    args = sys.argv[1:]
     if "--json" not in args[: args.index("--") if "--" in args else len(args)]:
-        app(args=args, prog_name="medref")
+        app(prog_name="medref")
         sys.exit(0)  # pragma: no cover - app() always exits
     try:
-        code = app(args=args, prog_name="medref", standalone_mode=False)
+        code = app(prog_name="medref", standalone_mode=False)
     except Exception as exc:
         # Click's exceptions (typer vendors Click privately) carry these two attributes.
         message = getattr(exc, "format_message", None)
@@ -314,8 +547,7 @@ def run_typer() -> NoReturn:
         if not callable(message) or not isinstance(exit_code, int):
             raise
         from medref.errors import UsageError
-        from medref.output import emit_error
 
-        emit_error(UsageError(str(message())), as_json=True)
+        Output(as_json=True).error(UsageError(str(message())))
         sys.exit(exit_code)
     sys.exit(code if isinstance(code, int) else 0)

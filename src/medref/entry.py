@@ -1,11 +1,11 @@
-"""Console entry point: the fast path for everyday commands, Typer for everything else."""
+"""Console entry point: process-level conventions around the Typer command line."""
 
 from __future__ import annotations
 
 import contextlib
 import sys
 
-from medref.errors import EXIT_IO
+from medref.errors import EXIT_INTERRUPTED, EXIT_IO
 
 
 def _tolerant_streams() -> None:
@@ -21,53 +21,24 @@ def _tolerant_streams() -> None:
             stream.reconfigure(errors="replace")
 
 
-def _text_args(argv: list[str]) -> list[str]:
-    """Arguments as valid text: bytes that are not UTF-8 become U+FFFD, except in paths."""
-    out: list[str] = []
-    path_next = False
-    for arg in argv:
-        if path_next or arg.startswith("--corpus=") or arg.startswith("--out="):
-            out.append(arg)
-        else:
-            out.append(arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace"))
-        path_next = arg in ("--corpus", "-c", "--out", "-o")
-    return out
-
-
-# Allocations between collections of the youngest garbage-collector generation (CPython's
-# default is 700). A lookup allocates mostly objects that live as long as the process
-# (modules, classes, functions), and scanning them every 700 allocations took about 9 ms of
-# a 160 ms `show`; collections still happen, so long runs such as a big index build
-# still reclaim reference cycles.
-GC_YOUNG_THRESHOLD = 50_000
-
-
 def main() -> None:
-    import gc
     import signal
-
-    gc.set_threshold(GC_YOUNG_THRESHOLD, *gc.get_threshold()[1:])
 
     # Die quietly when a reader such as `head` closes the pipe, like other Unix tools.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     _tolerant_streams()
     try:
-        from medref.fastpath import dispatch
+        from medref.cli import main as run
 
-        sys.argv[1:] = _text_args(sys.argv[1:])
-        code = dispatch(sys.argv[1:])
-        if code is None:
-            from medref.cli import run_typer
-
-            try:
-                run_typer()
-            except SystemExit as done:  # Typer always exits: flush first, below
-                code = done.code  # type: ignore[assignment]
+        try:
+            run()
+        except SystemExit as done:  # Typer always exits: flush first, below
+            code = done.code
         sys.stdout.flush()  # a full disk must fail here, not at exit with a traceback
         sys.exit(code)
     except KeyboardInterrupt:
-        sys.exit(130)
+        sys.exit(EXIT_INTERRUPTED)
     except OSError as exc:  # writing our output failed: /dev/full, a full disk, an I/O error
         _discard_stdout()
         reason = exc.strerror or type(exc).__name__

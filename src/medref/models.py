@@ -126,7 +126,9 @@ class Problem(NamedTuple):
     code: str
     message: str
     line: int = 1
-    level: str = "warning"  # "warning" or "error"
+    # "error": the file could be read only in part (indexing warns about it; validate fails);
+    # "warning": the file reads, but not in the house format.
+    level: str = "warning"
 
 
 class Monograph(NamedTuple):
@@ -258,6 +260,7 @@ class SearchResult(NamedTuple):
     corrected_query: str | None
     total: int
     hits: tuple[Hit, ...]
+    truncated: bool = False  # the query was cut to its first MAX_TERMS words
 
     def to_dict(self) -> dict[str, Any]:
         return {

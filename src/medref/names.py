@@ -15,6 +15,13 @@ MAX_NAME = 300
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+def typed(text: str) -> str:
+    """Text as a user typed it, as valid text: bytes that were not UTF-8 become U+FFFD."""
+    if text.isascii():
+        return text
+    return text.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
 def fold(text: str) -> str:
     """Lower-case `text` and strip diacritics ("Café" -> "cafe")."""
     if text.isascii():

@@ -6,11 +6,13 @@ stdout carries only data; warnings, progress and errors go to stderr.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,17 +25,6 @@ if TYPE_CHECKING:
 
 # Spaces that Rich pads lines with, before any closing style codes at the end of a line.
 _TRAILING = re.compile(r"[ ]+((?:\x1b\[[0-9;]*m)*)$", re.M)
-
-
-class Settings:
-    """Global options: where monographs come from, colour and paging."""
-
-    def __init__(
-        self, corpus_dirs: list[Path] | None = None, color: str = "auto", pager: bool | None = None
-    ) -> None:
-        self.corpus_dirs = corpus_dirs if corpus_dirs is not None else []
-        self.color = color  # auto, always or never
-        self.pager = pager  # None: page long output on a terminal
 
 
 def colour_wanted(mode: str, isatty: bool) -> bool:
@@ -78,11 +69,6 @@ def make_console(color: bool, file: Any = None, width: int | None = None) -> Con
         emoji=False,
         width=width,
     )
-
-
-def width() -> int:
-    """The width output will be rendered at: the terminal's, COLUMNS, or 80."""
-    return make_console(False).width
 
 
 def write_file(path: Path, text: str) -> None:
@@ -136,21 +122,67 @@ def warn(message: str) -> None:
     print(f"medref: warning: {safe_line(message)}", file=sys.stderr)
 
 
-def emit_json(data: Any, *, stream: Any = None) -> None:
-    """JSON on one line for pipes (the fast C encoder), indented for people on a terminal."""
-    out = stream or sys.stdout
-    indent = 2 if _isatty(out) else None
-    out.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
+class Output:
+    """How one command writes its results, decided once: JSON or text, colour, pager, width.
 
+    stdout carries only data; warnings, progress and errors go to stderr.
+    """
 
-def emit_error(err: MedrefError, as_json: bool) -> None:
-    if as_json:
-        payload = {
-            "error": {"code": err.code, "message": err.message, "suggestions": err.suggestions}
-        }
-        print(json.dumps(payload, ensure_ascii=False), file=sys.stderr)
-    else:
-        print(f"medref: {safe_line(err.line())}", file=sys.stderr)
+    def __init__(self, *, color: str = "auto", pager: bool | None = None, as_json: bool = False):
+        self.tty = _isatty(sys.stdout)
+        self.color = colour_wanted(color, self.tty)
+        self.pager = pager  # None: page long output on a terminal
+        self.as_json = as_json
+
+    @functools.cached_property
+    def width(self) -> int:
+        """The width output is rendered at: COLUMNS, the terminal's, or 80."""
+        return make_console(False).width
+
+    def json(self, data: Any) -> None:
+        """JSON on one line for pipes (the fast C encoder), indented for people on a terminal."""
+        indent = 2 if self.tty else None
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=indent) + "\n")
+
+    def json_text(self, text: str) -> None:
+        """JSON already encoded on one line: as it is into pipes, indented on a terminal."""
+        if self.tty:
+            self.json(json.loads(text))
+        else:
+            sys.stdout.write(text + "\n")
+
+    def render(self, renderable: RenderableType) -> None:
+        """Print a renderable: coloured on a terminal, plain otherwise, paged when long."""
+        console = make_console(self.color)
+        with console.capture() as cap:
+            console.print(renderable)
+        text = _TRAILING.sub(r"\1", cap.get())
+        want_pager = self.tty and self.pager is not False
+        long = self.pager or text.count("\n") >= _terminal_height()
+        if want_pager and long and _page(text):
+            return
+        sys.stdout.write(text)
+
+    def source(self, text: str) -> None:
+        """Source text as it is into pipes and files; neutralised where a terminal may read it."""
+        from medref.sanitize import safe
+
+        sys.stdout.write(safe(text) if self.tty or self.color else text)
+
+    def lines(self, lines: Iterable[str]) -> None:
+        """Plain lines of text, each made safe to print."""
+        sys.stdout.write("".join(safe_line(line) + "\n" for line in lines))
+
+    def error(self, err: MedrefError) -> int:
+        """Report an error on stderr (as JSON with --json) and return its exit code."""
+        if self.as_json:
+            payload = {
+                "error": {"code": err.code, "message": err.message, "suggestions": err.suggestions}
+            }
+            print(json.dumps(payload, ensure_ascii=False), file=sys.stderr)
+        else:
+            print(f"medref: {safe_line(err.line())}", file=sys.stderr)
+        return err.exit_code
 
 
 def pager_command() -> list[str]:
@@ -168,21 +200,6 @@ def _terminal_height() -> int:
         return os.get_terminal_size(sys.stdout.fileno()).lines
     except (OSError, ValueError, AttributeError):
         return 24
-
-
-def render(renderable: RenderableType, settings: Settings) -> None:
-    """Print a renderable: coloured on a terminal, plain otherwise, paged when long."""
-    tty = _isatty(sys.stdout)
-    color = colour_wanted(settings.color, tty)
-    console = make_console(color)
-    with console.capture() as cap:
-        console.print(renderable)
-    text = _TRAILING.sub(r"\1", cap.get())
-    want_pager = tty and settings.pager is not False
-    long = settings.pager or text.count("\n") >= _terminal_height()
-    if want_pager and long and _page(text):
-        return
-    sys.stdout.write(text)
 
 
 def _page(text: str) -> bool:
@@ -203,14 +220,6 @@ def _page(text: str) -> bool:
         pass  # the reader quit early: that is fine
     proc.wait()
     return True
-
-
-def write_source(text: str, settings: Settings) -> None:
-    """Source text as it is into pipes and files; neutralised wherever a terminal may read it."""
-    from medref.sanitize import safe
-
-    tty = _isatty(sys.stdout)
-    sys.stdout.write(safe(text) if tty or colour_wanted(settings.color, tty) else text)
 
 
 class BuildProgress:

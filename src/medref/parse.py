@@ -134,7 +134,9 @@ def read_text(path: Path) -> tuple[str, list[Problem]]:
     except UnicodeDecodeError as exc:
         text = data.decode("utf-8", errors="replace")
         line = data[: exc.start].count(b"\n") + 1
-        problems.append(Problem("not-utf8", "not valid UTF-8; undecodable bytes replaced", line))
+        problems.append(
+            Problem("not-utf8", "not valid UTF-8; undecodable bytes replaced", line, "error")
+        )
     return text, problems
 
 
@@ -163,7 +165,11 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
         if lines[j].rstrip() in ("---", "..."):
             break
     else:
-        return {}, 0, [Problem("front-matter-unclosed", "front matter has no closing '---'", 1)]
+        return (
+            {},
+            0,
+            [Problem("front-matter-unclosed", "front matter has no closing '---'", 1, "error")],
+        )
     source = "\n".join(lines[1:j])
     import yaml
 
@@ -178,11 +184,15 @@ def _split_front_matter(lines: list[str]) -> tuple[dict[str, Any], int, list[Pro
             or type(exc).__name__
         )
         message = f"invalid YAML front matter: {reason}"
-        return {}, j + 1, [Problem("front-matter-yaml", message, line)]
+        return {}, j + 1, [Problem("front-matter-yaml", message, line, "error")]
     if data is None:
         data = {}
     if not isinstance(data, dict):
-        return {}, j + 1, [Problem("front-matter-yaml", "front matter is not a mapping", 1)]
+        return (
+            {},
+            j + 1,
+            [Problem("front-matter-yaml", "front matter is not a mapping", 1, "error")],
+        )
     return {str(k): v for k, v in data.items()}, j + 1, []
 
 
@@ -705,11 +715,12 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
                 "missing-title",
                 "front matter has no 'title'",
                 1,
-                "error" if not (h1 or stem) else "warning",
+                # Without a heading either, the title is only the file name.
+                "warning" if h1 else "error",
             )
         )
     if not text.strip():
-        problems.append(Problem("empty", "file is empty", 1))
+        problems.append(Problem("empty", "file is empty", 1, "error"))
     return Monograph(
         id=mono_id or slugify(stem or title) or "monograph",
         title=_clean(title),

@@ -252,7 +252,7 @@ def faqs(mono: Monograph, items: Sequence[Faq], query: str | None = None) -> Gro
 
 
 def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
-    from medref.search import split_marks
+    from medref.query import split_marks
 
     parts: list[RenderableType] = []
     if result.corrected_query:
@@ -298,6 +298,25 @@ def listing(rows: Sequence[dict[str, Any]]) -> Table:
             safe_line(r["source"]),
         )
     return table
+
+
+def index_pairs(info: dict[str, Any]) -> list[tuple[str, str]]:
+    """`medref index` as label/value lines."""
+    pairs = [
+        ("cache", info["path"]),
+        ("monographs", f"{info['monographs']} (from {info['files']} files)"),
+        ("built", str(info["built"])),
+        ("updated", str(info["updated"])),
+    ]
+    for c in info["corpora"]:
+        pairs.append(("corpus", f"{c['path']}  [{c['origin']}, {c['monographs']} monographs]"))
+    for r in info["renamed"]:
+        pairs.append(("renamed", f"{r['source']} -> id '{r['id']}' (its stem is taken)"))
+    for o in info["overridden"]:
+        pairs.append(("overridden", f"{o['source']} (id '{o['id']}' comes from an earlier corpus)"))
+    if info["unreadable"]:
+        pairs.append(("unreadable", f"{info['unreadable']} files; run 'medref validate'"))
+    return pairs
 
 
 def key_values(pairs: Sequence[tuple[str, str]]) -> Table:

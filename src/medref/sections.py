@@ -94,7 +94,7 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
     """
     if not query:
         return faqs
-    from medref.search import parse_query, root, text_words
+    from medref.query import parse_query, root, text_words
 
     terms = parse_query(query).terms
 

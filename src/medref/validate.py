@@ -170,20 +170,8 @@ def validate(paths: list[Path] | None, corpora: list[Corpus], strict: bool) -> l
             )
             continue
         mono = parse(text, path=file, mono_id=ids.get(file))
-        for p in [*problems, *mono.problems]:
-            level = (
-                "error"
-                if p.code
-                in (
-                    "not-utf8",
-                    "front-matter-yaml",
-                    "front-matter-unclosed",
-                    "missing-title",
-                    "empty",
-                )
-                else p.level
-            )
-            findings.append(Finding(file, p.line, level, p.code, p.message))
+        for p in [*problems, *mono.problems]:  # the parser decides each problem's level
+            findings.append(Finding(file, p.line, p.level, p.code, p.message))
         findings += _check_front_matter(mono, file)
         findings += _check_sections(mono, file, strict)
         monos.append((file, mono))

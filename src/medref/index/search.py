@@ -1,131 +1,32 @@
-"""Full-text search: our own query language, built into a safe FTS5 query, ranked by bm25.
-
-User text never reaches SQL or FTS5 syntax directly. It is split into words, each word is
-double-quoted as an FTS5 string (https://sqlite.org/fts5.html#fts5_strings), and the
-expression is bound as a parameter.
-"""
+"""Full-text search over the index, ranked by bm25 (the query language is medref.query)."""
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from medref.index import SECTION_BITS, Index, words_like
+from medref.index.queries import Index, words_like
+from medref.index.schema import SECTION_BITS, doc_of
 from medref.models import Hit, SearchResult
-from medref.names import allowed_typos, edit_distance, fold, name_key
-
-# Matched words in snippets are wrapped in these markers (documented in the README).
-MARK_OPEN = "**"
-MARK_CLOSE = "**"
-# Private-use characters mark matches inside SQLite; they are swapped for the markers above.
-_OPEN = "\ue000"
-_CLOSE = "\ue001"
+from medref.names import allowed_typos, edit_distance, name_key
+from medref.query import (
+    CLOSE,
+    OPEN,
+    Query,
+    Term,
+    fts_expression,
+    marks,
+    parse_query,
+    quote,
+    root,
+    term_expr,
+)
 
 # bm25 column weights: names far above headings, headings above body text.
 WEIGHTS = {"title": 10.0, "aliases": 8.0, "meta": 2.0, "heading": 3.0, "body": 1.0}
 SNIPPET_WORDS = 30
-MAX_TERMS = 16
-MAX_TERM_LEN = 64
+
+
 MAX_SPELT = 24  # words a root may stand for in snippet queries before the prefix is used
-
-_WORD = re.compile(r"[^\W_]+")
-_PIECE = re.compile(r'(-?)"([^"]*)"|(\S+)')
-# Suffixes that porter stemming keeps apart ("allergy" -> allergi, "allergic" -> allergic).
-_ROOT_SUFFIXES = ("ically", "ical", "ies", "ic", "y")
-
-
-class Term:
-    """One query term: a word, or several for a phrase."""
-
-    __slots__ = ("negative", "prefix", "words")
-
-    def __init__(self, words: list[str], prefix: bool = False, negative: bool = False) -> None:
-        self.words = words
-        self.prefix = prefix
-        self.negative = negative
-
-    @property
-    def phrase(self) -> bool:
-        return len(self.words) > 1
-
-    def show(self) -> str:
-        text = " ".join(self.words)
-        if self.phrase:
-            text = f'"{text}"'
-        if self.prefix:
-            text += "*"
-        return ("-" if self.negative else "") + text
-
-
-class Query:
-    __slots__ = ("terms", "truncated")
-
-    def __init__(self) -> None:
-        self.terms: list[Term] = []
-        self.truncated = False
-
-    @property
-    def positive(self) -> list[Term]:
-        return [t for t in self.terms if not t.negative]
-
-    def show(self) -> str:
-        return " ".join(t.show() for t in self.terms)
-
-
-def text_words(text: str) -> list[str]:
-    """Words as queries read them: folded (case and accents), split at punctuation."""
-    return [w[:MAX_TERM_LEN] for w in _WORD.findall(fold(text))]
-
-
-def parse_query(text: str) -> Query:
-    """Plain words AND, "a phrase", -exclude, prefix*; anything else is plain text."""
-    q = Query()
-    for m in _PIECE.finditer(text.replace("\x00", " ")):
-        neg, quoted, bare = m.group(1), m.group(2), m.group(3)
-        if quoted is not None:
-            words = text_words(quoted)
-            if words:
-                q.terms.append(Term(words, negative=bool(neg)))
-            continue
-        negative = bare.startswith("-") and len(bare) > 1
-        core = bare[1:] if negative else bare
-        prefix = core.endswith("*")
-        words = text_words(core)
-        if not words:
-            continue
-        if negative:  # "-over-the-counter" excludes the whole phrase
-            q.terms.append(Term(words, prefix=prefix, negative=True))
-            continue
-        for i, w in enumerate(words):
-            q.terms.append(Term([w], prefix=prefix and i == len(words) - 1))
-    if len(q.terms) > MAX_TERMS:
-        q.terms = q.terms[:MAX_TERMS]
-        q.truncated = True
-    return q
-
-
-def _quote(word: str) -> str:
-    return '"' + word.replace('"', '""') + '"'
-
-
-def root(word: str) -> str | None:
-    """A shorter stem that joins forms porter keeps apart, e.g. allergy/allergic -> allerg."""
-    for suffix in _ROOT_SUFFIXES:
-        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
-            return word[: -len(suffix)]
-    return None
-
-
-def _term_expr(term: Term) -> str:
-    if term.phrase:
-        return _quote(" ".join(term.words)) + ("*" if term.prefix else "")
-    word = term.words[0]
-    if term.prefix:
-        return _quote(word) + "*"
-    r = root(word)
-    if r and not word.isdigit():
-        return f"({_quote(word)} OR {_quote(r)}*)"
-    return _quote(word)
 
 
 def _highlight_expression(index: Index, query: Query) -> str | None:
@@ -141,7 +42,7 @@ def _highlight_expression(index: Index, query: Query) -> str | None:
         word = t.words[0]
         r = None if t.phrase or t.prefix or word.isdigit() else root(word)
         if r is None:
-            positive.append(_term_expr(t))
+            positive.append(term_expr(t))
             continue
         words = [
             w
@@ -152,21 +53,9 @@ def _highlight_expression(index: Index, query: Query) -> str | None:
         ]
         if len(words) > MAX_SPELT:
             return None
-        positive.append("(" + " OR ".join(_quote(w) for w in dict.fromkeys([word, *words])) + ")")
+        positive.append("(" + " OR ".join(quote(w) for w in dict.fromkeys([word, *words])) + ")")
         spelt = True
     return "(" + " AND ".join(positive) + ")" if spelt and positive else None
-
-
-def fts_expression(query: Query) -> str | None:
-    """The FTS5 MATCH expression for a query, or None when it asks for nothing."""
-    positive = [_term_expr(t) for t in query.terms if not t.negative]
-    if not positive:
-        return None
-    expr = "(" + " AND ".join(positive) + ")"
-    for t in query.terms:
-        if t.negative:
-            expr = f"({expr} NOT {_term_expr(Term(t.words, t.prefix))})"
-    return expr
 
 
 def _matches(index: Index, expr: str) -> bool:
@@ -212,7 +101,7 @@ def correct_query(index: Index, query: Query) -> bool:
         word = t.words[0]
         if _known(index, word):  # a vocabulary word always matches: no FTS query needed
             continue
-        matches = _matches(index, _term_expr(t))
+        matches = _matches(index, term_expr(t))
         fixed = _correct(index, word)
         if fixed and (not matches or _is_name(index, fixed)):
             t.words = [fixed]
@@ -227,11 +116,11 @@ def search(
     sections: list[str] | None = None,
     limit: int = 10,
     all_sections: bool = False,
-) -> tuple[SearchResult, Query]:
+) -> SearchResult:
     query = parse_query(text)
     expr = fts_expression(query)
     if expr is None:
-        return SearchResult(text, None, 0, ()), query
+        return SearchResult(text, None, 0, (), query.truncated)
     corrected = None
     if correct_query(index, query):
         expr = fts_expression(query)
@@ -258,7 +147,7 @@ def search(
     best: dict[int, float] = {}  # doc -> its best score over every column
     matched: dict[int, list[tuple[int, float]]] = {}  # doc -> [(rowid, body score)]
     for rowid, rank, body_rank in conn.execute(sql, params):
-        doc = rowid >> SECTION_BITS
+        doc = doc_of(rowid)
         if doc in best:
             if rank < best[doc]:
                 best[doc] = rank
@@ -269,9 +158,9 @@ def search(
     # An excluded word drops the whole monograph, not just the sections that contain it.
     for t in query.terms:
         if t.negative:
-            neg = _term_expr(Term(t.words, t.prefix))
+            neg = term_expr(Term(t.words, t.prefix))
             for (rowid,) in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (neg,)):
-                best.pop(rowid >> SECTION_BITS, None)
+                best.pop(doc_of(rowid), None)
     # A long section is indexed as passages: rowid - part is the rowid of its first one.
     parts: dict[int, int] = {}
     if all_sections:  # every section that matched in its heading or text, else the first
@@ -293,12 +182,12 @@ def search(
     for _doc, rowid, mono_id, title, key, label, score in shown:
         row = None
         for e in (spelt, expr) if spelt else (expr,):
-            row = conn.execute(sql, (_OPEN, _CLOSE, SNIPPET_WORDS, e, rowid)).fetchone()
+            row = conn.execute(sql, (OPEN, CLOSE, SNIPPET_WORDS, e, rowid)).fetchone()
             if row is not None:
                 break
         snippet = row[0] if row else ""
-        hits.append(Hit(mono_id, title, key, label, _marks(snippet or ""), score))
-    return SearchResult(text, corrected, total, tuple(hits)), query
+        hits.append(Hit(mono_id, title, key, label, marks(snippet or ""), score))
+    return SearchResult(text, corrected, total, tuple(hits), query.truncated)
 
 
 def _pick(
@@ -370,18 +259,3 @@ def _pick(
 def _section_of(rowid: int, parts: dict[int, int]) -> int:
     """The rowid of a section's first passage (see index.PASSAGE_CHARS)."""
     return rowid - parts.get(rowid, 0)
-
-
-def _marks(snippet: str) -> str:
-    return snippet.replace(_OPEN, MARK_OPEN).replace(_CLOSE, MARK_CLOSE)
-
-
-def split_marks(snippet: str) -> list[tuple[str, bool]]:
-    """Split a marked snippet into (text, matched) pieces, for renderers."""
-    out: list[tuple[str, bool]] = []
-    parts = snippet.split(MARK_OPEN)
-    for i, part in enumerate(parts):
-        matched = i % 2 == 1
-        if part:
-            out.append((part, matched))
-    return out

@@ -1,0 +1,281 @@
+"""Writing the index: rows in and out of one transaction, and whole builds swapped in atomically.
+
+Small changes (a file added, edited or removed) are applied in one transaction, which
+SQLite makes atomic for every reader. A full build is written to a temporary file beside
+the index and moved over it with `os.replace`, so no process opens a half-built index.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections import Counter
+from pathlib import Path
+
+from medref import __version__
+from medref.corpus import Assigned, Corpus, assign_ids
+from medref.index.rows import Progress, Record, parse_all, record_for, unpack, words_of
+from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
+from medref.index.schema import connect, create, doc_rowids, section_rowid, set_meta, writing
+
+# Index files of other corpus sets unused for this long are deleted when one is built.
+UNUSED_DAYS = 30
+
+
+class Writer:
+    """Applies parsed files to an open connection, inside the caller's transaction."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.df: Counter[str] = Counter()
+
+    def remove(self, doc: int) -> None:
+        conn = self.conn
+        row = conn.execute("SELECT active, data FROM docs WHERE doc=?", (doc,)).fetchone()
+        if row and row[0] and row[1] is not None:
+            self.df.subtract(words_of(unpack(row[1])))
+        span = doc_rowids(doc)
+        # The 'delete' command needs the values that were indexed, read back via the view.
+        conn.executemany(
+            "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
+            " VALUES('delete', ?, ?, ?, ?, ?, ?)",
+            conn.execute(
+                "SELECT rowid, title, aliases, meta, heading, body FROM sections"
+                " WHERE rowid BETWEEN ? AND ?",
+                span,
+            ).fetchall(),
+        )
+        conn.execute("DELETE FROM sectext WHERE rowid BETWEEN ? AND ?", span)
+        conn.execute("DELETE FROM secmeta WHERE rowid BETWEEN ? AND ?", span)
+        conn.execute("DELETE FROM names WHERE doc=?", (doc,))
+
+    def put(self, r: Record, doc: int | None = None) -> None:
+        """Insert or replace one file's rows."""
+        conn = self.conn
+        a = r.assigned
+        e = a.entry
+        active = a.active and r.data is not None
+        values = (
+            e.path,
+            e.corpus,
+            e.rel,
+            e.stamp,
+            a.id,
+            int(active),
+            r.title,
+            r.aliases,
+            r.meta,
+            r.listing,
+            r.data,
+        )
+        if doc is None:
+            cur = conn.execute(
+                "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, aliases, meta,"
+                " listing, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                values,
+            )
+            doc = int(cur.lastrowid or 0)
+        else:
+            conn.execute(
+                "UPDATE docs SET path=?, corpus=?, rel=?, stamp=?, id=?, active=?, title=?,"
+                " aliases=?, meta=?, listing=?, data=? WHERE doc=?",
+                (*values, doc),
+            )
+        if not active:
+            return
+        self.df.update(r.words)
+        conn.executemany(
+            "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)",
+            [(norm, doc, rank) for norm, rank in r.names],
+        )
+        rowids = [section_rowid(doc, i) for i in range(len(r.rows))]
+        conn.executemany(
+            "INSERT INTO sectext(rowid, heading, body) VALUES (?,?,?)",
+            [(rowid, row.heading, row.zipped) for rowid, row in zip(rowids, r.rows, strict=True)],
+        )
+        conn.executemany(
+            "INSERT INTO secmeta(rowid, key, label, part) VALUES (?,?,?,?)",
+            [
+                (rowid, row.key, row.label, row.part)
+                for rowid, row in zip(rowids, r.rows, strict=True)
+            ],
+        )
+        conn.executemany(
+            "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",
+            [
+                (rowid, r.title, r.aliases, r.meta, row.heading, row.text)
+                for rowid, row in zip(rowids, r.rows, strict=True)
+            ],
+        )
+
+    def flush_words(self) -> None:
+        conn = self.conn
+        for word, delta in self.df.items():
+            if delta == 0:
+                continue
+            conn.execute(
+                "INSERT INTO words(word, df) VALUES (?, ?)"
+                " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+                (word, delta),
+            )
+        conn.execute("DELETE FROM words WHERE df <= 0")
+        self.df.clear()
+
+
+class BuildReport:
+    """What a freshness check or build did."""
+
+    def __init__(self, full: bool = False) -> None:
+        self.full = full
+        self.parsed = 0
+        self.removed = 0
+
+
+def sync(
+    conn: sqlite3.Connection,
+    corpora: list[Corpus],
+    state: ScanState,
+    progress: Progress | None,
+    warn: Warn,
+    full: bool,
+) -> BuildReport:
+    """Bring the index in `conn` up to date with a scan, in one transaction."""
+    report = BuildReport(full=full)
+    entries, digest = state.entries, state.digest
+    with writing(conn):
+        row = conn.execute("SELECT value FROM meta WHERE key='digest'").fetchone()
+        if row and row[0] == digest:  # nothing changed, or another process caught it up
+            save_scan(conn, corpora, state)
+            return report
+        old = {
+            path: (doc, stamp, corpus, mono_id, active, data is not None)
+            for doc, path, stamp, corpus, mono_id, active, data in conn.execute(
+                "SELECT doc, path, stamp, corpus, id, active, data IS NOT NULL FROM docs"
+            )
+        }
+        assigned = assign_ids(entries)
+        labels = corpus_labels(corpora)
+        writer = Writer(conn)
+        current = {a.entry.path for a in assigned}
+        for path, (doc, *_rest) in old.items():
+            if path not in current:
+                writer.remove(doc)
+                conn.execute("DELETE FROM docs WHERE doc=?", (doc,))
+                report.removed += 1
+        todo: list[tuple[Assigned, str]] = []
+        for a in assigned:
+            before = old.get(a.entry.path)
+            if before is None or before[1] != a.entry.stamp:
+                todo.append((a, labels[a.entry.corpus]))
+            elif (before[2], before[3], bool(before[4])) != (
+                a.entry.corpus,
+                a.id,
+                a.active and before[5],
+            ):
+                # Same file, new id or precedence: re-file the parsed data we already have.
+                doc = before[0]
+                data = conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()[0]
+                writer.remove(doc)
+                mono = unpack(data) if data is not None else None
+                if mono is not None and mono.id != a.id:
+                    mono = mono._replace(id=a.id)
+                    data = None
+                writer.put(record_for(a, mono, None if mono else "unreadable", data), doc)
+        for record in parse_all(todo, progress):
+            a = record.assigned
+            before = old.get(a.entry.path)
+            if before is not None:
+                writer.remove(before[0])
+            if record.error:
+                warn(f"{a.entry.path}: {record.error}; skipped")
+            elif record.warning:
+                warn(f"{a.entry.path}: {record.warning}; read as well as possible")
+            writer.put(record, before[0] if before else None)
+            report.parsed += 1
+        writer.flush_words()
+        now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        meta = {"digest": digest, "version": __version__, "updated": now}
+        if full:
+            meta["built"] = now
+        set_meta(conn, meta)
+        save_scan(conn, corpora, state)
+    return report
+
+
+def build_file(
+    path: Path,
+    corpora: list[Corpus],
+    state: ScanState,
+    progress: Progress | None,
+    warn: Warn,
+) -> BuildReport:
+    """Build a whole new index beside `path`, then swap it in atomically."""
+    import tempfile
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _remove_orphans(path)
+    _remove_unused(path)
+    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        conn = connect(tmp)
+        try:
+            conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
+            conn.execute("PRAGMA synchronous = OFF")
+            create(conn)
+            report = sync(conn, corpora, state, progress, warn, full=True)
+            # Merge the FTS5 index's segments into one: each search term is then looked up
+            # in one b-tree instead of one per segment (https://sqlite.org/fts5.html#the_optimize_command).
+            conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+            conn.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            conn.close()
+        # The file must be on disk before it replaces the old index.
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return report
+
+
+def _remove_orphans(path: Path) -> None:
+    """Delete temporary builds left by processes that were killed (their pid is gone)."""
+    for tmp in path.parent.glob(f"{path.name}.*.tmp"):
+        try:
+            pid = int(tmp.name[len(path.name) + 1 :].split(".", 1)[0])
+        except ValueError:
+            continue
+        if pid == os.getpid() or _alive(pid):
+            continue
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+
+
+def _remove_unused(path: Path) -> None:
+    """Delete the indexes of other corpus sets that no command has used for UNUSED_DAYS.
+
+    Each set of corpora has its own index file, and every full freshness check touches it,
+    so a file this old belongs to folders nobody asks about any more.
+    """
+    cutoff = time.time() - UNUSED_DAYS * 86400
+    for other in path.parent.glob("index-*.sqlite"):
+        if other == path:
+            continue
+        with contextlib.suppress(OSError):
+            if other.stat().st_mtime < cutoff:
+                other.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # exists, but belongs to someone else
+    return True

@@ -1,0 +1,350 @@
+"""Opening a fresh index: which files changed since it was built, and bringing it up to date.
+
+Within RECHECK_SECONDS of the last full check a command stats only the corpus folders (a
+file added, removed, renamed or saved by an editor that replaces it changes its folder)
+and the files it shows (Index.verify); otherwise every file's time and size.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from medref.corpus import Assigned, Corpus, FileEntry, Known, entry_kind, file_stamp, folder_stamp
+from medref.errors import EnvironmentProblem, UsageError
+from medref.index.build import BuildReport, Writer, build_file, sync
+from medref.index.queries import Index, Stale, shown_name
+from medref.index.rows import Progress, parse_one
+from medref.index.scan import ScanState, Warn, corpora_key, corpus_labels, scan
+from medref.index.schema import (
+    connect,
+    create,
+    index_path,
+    is_valid,
+    register_functions,
+    set_meta,
+    writing,
+)
+
+# Seconds between full freshness checks (one stat() per file); MEDREF_RECHECK overrides.
+# In between, a command stats the corpus folders (a file added, removed, renamed or saved
+# by an editor that replaces it changes its folder) and the files it shows.
+RECHECK_SECONDS = 30.0
+
+
+def recheck_seconds() -> float:
+    """How long the index trusts folder times before stat()ing every file again."""
+    raw = os.environ.get("MEDREF_RECHECK", "").strip()
+    if not raw:
+        return RECHECK_SECONDS
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise UsageError(
+            f"MEDREF_RECHECK={shown_name(raw)} is not a number of seconds",
+            hint="e.g. MEDREF_RECHECK=0 checks every file on every command",
+        )
+    return value
+
+
+def _quick_check(
+    conn: sqlite3.Connection, corpora: list[Corpus]
+) -> tuple[list[tuple[str, str, str]], bool]:
+    """The recorded folders, if the index may be trusted without a full scan (else []),
+    and whether the last scan reached some folder or file twice."""
+    meta = dict(
+        conn.execute(
+            "SELECT key, value FROM meta WHERE key IN ('corpora', 'checked', 'duplicates')"
+        )
+    )
+    duplicates = meta.get("duplicates") != "0"
+    if meta.get("corpora") != corpora_key(corpora):
+        return [], duplicates
+    try:
+        age = time.time() - float(meta.get("checked") or 0)
+    except ValueError:
+        return [], duplicates
+    if not 0 <= age <= recheck_seconds():
+        return [], duplicates
+    folders = [
+        (path, parent, stamp)
+        for path, parent, stamp in conn.execute("SELECT path, parent, stamp FROM folders")
+    ]
+    return folders, duplicates
+
+
+def _changed_folders(
+    folders: list[tuple[str, str, str]], dirty: set[str]
+) -> list[tuple[str, str]] | None:
+    """(folder, new stamp) for each folder that changed or is dirty; None if one is gone."""
+    now = time.time_ns()
+    out = []
+    for path, _parent, stamp in folders:
+        try:
+            new = folder_stamp(os.stat(path), now)
+        except OSError:
+            return None
+        if new != stamp or not stamp or path in dirty:
+            out.append((path, new))
+    return out
+
+
+def _refresh_in_place(
+    conn: sqlite3.Connection,
+    folders: list[tuple[str, str, str]],
+    changed: list[tuple[str, str]],
+    labels: list[str],
+    warn: Warn,
+    pending: set[str] | None = None,
+) -> BuildReport | None:
+    """Re-parse the files edited in the changed folders, if that is all that happened.
+
+    This is the common case (an editor saved a file), and it needs no walk of the other
+    folders and no look at the other files. Returns None when a changed folder gained,
+    lost or renamed a file or folder, or an edited file is not a plain active monograph:
+    then ids or precedence may move, and the caller scans.
+    """
+    children: dict[str, set[str]] = {}
+    for path, parent, _stamp in folders:
+        children.setdefault(parent, set()).add(path)
+    edits: list[tuple[str, str]] = []  # (path, new stamp)
+    for folder, _new in changed:
+        try:
+            with os.scandir(folder) as it:
+                items = list(it)
+            subfolders = set()
+            files = {}
+            for item in items:
+                kind = entry_kind(item)
+                if kind == "dir":
+                    subfolders.add(item.path)
+                elif kind == "md":
+                    st = item.stat()
+                    if st.st_nlink > 1:  # a hard link: which path counts is the walk's call
+                        return None
+                    files[item.path] = file_stamp(st)
+        except OSError:
+            return None
+        if subfolders != children.get(folder, set()):
+            return None
+        stored = {
+            path: stamp
+            for path, stamp in conn.execute(
+                "SELECT path, stamp FROM docs WHERE path > ? AND path < ?",
+                (folder + os.sep, folder + os.sep + "\U0010ffff"),
+            )
+            if os.path.dirname(path) == folder
+        }
+        if stored.keys() != files.keys():
+            return None
+        edits += [(path, stamp) for path, stamp in files.items() if stored[path] != stamp]
+    report = BuildReport()
+    if pending is not None and edits:
+        # The caller looks one monograph up by id and will re-check it: leave the edits
+        # (and the folder stamps, so they are found again) to a command that needs them.
+        pending.update(path for path, _stamp in edits)
+        return report
+    recorded = {path: stamp for path, _parent, stamp in folders}
+    restamp = [(new, f) for f, new in changed if new != recorded.get(f)]
+    if not edits and not restamp:
+        return report  # a folder still too new to trust: nothing to record yet
+    try:
+        with writing(conn):
+            writer = Writer(conn)
+            for path, stamp in edits:
+                row = conn.execute(
+                    "SELECT doc, corpus, rel, stamp, id, active FROM docs WHERE path=?", (path,)
+                ).fetchone()
+                if row is None or not row[5]:
+                    raise _NotJustEdits
+                doc, corpus, rel, before, mono_id, _active = row
+                if before == stamp:
+                    continue  # another process did it while we waited
+                entry = FileEntry(path, corpus, rel, stamp)
+                record = parse_one(Assigned(entry, mono_id, True), labels[corpus])
+                if record.error or record.data is None:
+                    raise _NotJustEdits
+                if record.warning:
+                    warn(f"{path}: {record.warning}; read as well as possible")
+                writer.remove(doc)
+                writer.put(record, doc)
+                report.parsed += 1
+            writer.flush_words()
+            conn.executemany("UPDATE folders SET stamp=? WHERE path=?", restamp)
+            if report.parsed:  # the scan digest no longer describes the files
+                set_meta(conn, {"digest": "", "updated": time.strftime("%Y-%m-%dT%H:%M:%S%z")})
+    except _NotJustEdits:
+        return None
+    return report
+
+
+class _NotJustEdits(Exception):
+    """A file's edit changes more than its own rows: undo, and let a scan decide."""
+
+
+def _known(
+    conn: sqlite3.Connection, folders: list[tuple[str, str, str]], dirty: Iterable[str]
+) -> Known:
+    stale = set(dirty)
+    stamps = {path: "" if path in stale else stamp for path, _parent, stamp in folders}
+    children: dict[str, list[str]] = {}
+    for path, parent, _stamp in folders:
+        if parent:
+            children.setdefault(parent, []).append(path)
+    files: dict[str, list[FileEntry]] = {}
+    for path, corpus, rel, stamp in conn.execute("SELECT path, corpus, rel, stamp FROM docs"):
+        files.setdefault(os.path.dirname(path), []).append(FileEntry(path, corpus, rel, stamp))
+    return Known(stamps, children, files)
+
+
+def open_index(
+    corpora: list[Corpus],
+    *,
+    rebuild: bool = False,
+    full_check: bool = False,
+    dirty: Iterable[str] = (),
+    defer: bool = False,
+    progress: Progress | None = None,
+    warn: Warn = lambda _m: None,
+) -> Index:
+    """Open the index for these corpora, refreshing or rebuilding it as needed.
+
+    Within RECHECK_SECONDS of the last full check, and unless `full_check`, only the
+    folders are checked; those that changed (and those in `dirty`) are read again, and the
+    Index is "trusting": it checks the files it hands out (Index.verify). With `defer`,
+    files found edited in place are not re-parsed yet: the Index lists them as pending and
+    answers only lookups by id of other monographs (Index.resolve).
+    """
+    path = index_path(corpora)
+    conn: sqlite3.Connection | None = None
+    known: Known | None = None
+    try:
+        if not rebuild and path.is_file():
+            conn = connect(path)
+            if is_valid(conn, path):
+                folders, duplicates = ([], True) if full_check else _quick_check(conn, corpora)
+                if folders:
+                    changed = _changed_folders(folders, set(dirty))
+                    if changed == []:
+                        return Index(conn, path, corpora, BuildReport(), trusting=True)
+                    # With a folder or file reachable by two paths, which path wins depends
+                    # on the whole walk: only a full scan decides it the same way each time.
+                    if not duplicates:
+                        pending: set[str] | None = set() if defer else None
+                        labels = corpus_labels(corpora)
+                        report = (  # None: a recorded folder is gone, or more than edits
+                            _refresh_in_place(conn, folders, changed, labels, warn, pending)
+                            if changed
+                            else None
+                        )
+                        if report is not None:
+                            index = Index(conn, path, corpora, report, trusting=True)
+                            index.pending = frozenset(pending or ())
+                            return index
+                        known = _known(conn, folders, dirty)
+            else:
+                conn.close()
+                conn = None
+        state = scan(corpora, known, warn)
+        if conn is not None:
+            try:
+                report = sync(conn, corpora, state, progress, warn, full=False)
+                if known is None:  # a full check: mark the file as in use (_remove_unused)
+                    with contextlib.suppress(OSError):
+                        os.utime(path)
+                return Index(conn, path, corpora, report, trusting=known is not None)
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                # Another process has held the index for the whole busy timeout: answer
+                # from it as it is rather than rebuild what is not damaged.
+                warn("the index is busy in another medref process; results may be stale")
+                return Index(conn, path, corpora, BuildReport())
+            except sqlite3.DatabaseError:
+                conn.close()  # damaged in a way the quick check missed: rebuild below
+        report = build_file(path, corpora, state, progress, warn)
+        return Index(connect(path), path, corpora, report)
+    except (EnvironmentProblem, UsageError):
+        raise
+    except (sqlite3.Error, OSError) as exc:
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        warn(f"cannot use the index cache at {path} ({reason}); using a temporary in-memory index")
+        return build_in_memory(corpora, scan(corpora, None, lambda _m: None), progress, warn)
+
+
+def with_index(
+    corpora: list[Corpus],
+    action: Callable[[Index], Any],
+    *,
+    progress: Progress | None = None,
+    warn: Warn = lambda _m: None,
+    lookup: bool = False,
+) -> Any:
+    """Run action on a fresh index.
+
+    `lookup`: the action only shows monographs it resolves by name, so edits to other
+    files may wait (see open_index's `defer`).
+
+    If a file it shows changed in place since it was indexed, its folder is read again and
+    the action runs again; if the cache turns out damaged, it is rebuilt once.
+    """
+    dirty: list[str] = []
+    rebuild = rebuilt = False
+    while True:
+        index = open_index(
+            corpora,
+            rebuild=rebuild,
+            full_check=len(dirty) >= 3,
+            dirty=dirty,
+            defer=lookup and not dirty,
+            progress=progress,
+            warn=warn,
+        )
+        rebuild = False
+        try:
+            # One read transaction: a process that updates the index meanwhile waits, so
+            # the action's queries all see the same index.
+            index.conn.execute("BEGIN")
+            try:
+                return action(index)
+            finally:
+                with contextlib.suppress(sqlite3.Error):
+                    index.conn.execute("COMMIT")
+        except Stale as stale:
+            index.conn.close()
+            dirty.append(stale.folder)
+        except sqlite3.DatabaseError as exc:
+            index.conn.close()
+            if rebuilt:
+                raise
+            warn(f"the index cache was damaged ({exc}); rebuilding it")
+            rebuild = rebuilt = True
+
+
+def build_in_memory(
+    corpora: list[Corpus], state: ScanState, progress: Progress | None, warn: Warn
+) -> Index:
+    conn = connect(":memory:")
+    create(conn)
+    report = sync(conn, corpora, state, progress, warn, full=True)
+    return Index(conn, None, corpora, report)
+
+
+def quick_completions(corpora: list[Corpus], prefix: str) -> list[str]:
+    """Completions from the existing index as it is, without a freshness scan."""
+    path = index_path(corpora)
+    if path.is_file():
+        conn = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)
+        register_functions(conn)
+        try:
+            if is_valid(conn, path):
+                return Index(conn, path, corpora, BuildReport()).completions(prefix)
+        finally:
+            conn.close()
+    return open_index(corpora).completions(prefix)

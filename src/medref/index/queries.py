@@ -1,0 +1,241 @@
+"""Reading the index: name resolution, monographs, listings and facts about the cache."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from medref.corpus import Corpus, file_stamp, stem_id
+from medref.errors import Ambiguous, NotFound, UsageError
+from medref.index.rows import INGREDIENT_RANK, unpack
+from medref.index.schema import SCHEMA_VERSION
+from medref.models import Monograph
+from medref.names import MAX_NAME, close_matches, name_key
+
+if TYPE_CHECKING:
+    from medref.index.build import BuildReport
+
+
+class Index:
+    """An open, fresh index over a list of corpora."""
+
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        path: Path | None,
+        corpora: list[Corpus],
+        report: BuildReport,
+        *,
+        trusting: bool = False,
+    ) -> None:
+        self.conn = conn
+        self.path = path  # None when the index lives in memory
+        self.corpora = corpora
+        self.report = report
+        # True when opened after checking folders only: files it hands out are verified.
+        self.trusting = trusting
+        # Files edited since they were indexed, not re-parsed yet (open_index's `defer`).
+        self.pending: frozenset[str] = frozenset()
+
+    def verify(self, docs: Iterable[int]) -> None:
+        """Raise Stale if the file of any of these docs changed since it was indexed."""
+        if not self.trusting:
+            return
+        for doc in docs:
+            row = self.conn.execute("SELECT path, stamp FROM docs WHERE doc=?", (doc,)).fetchone()
+            if row is None:
+                continue
+            try:
+                stamp = file_stamp(os.stat(row[0]))
+            except OSError:
+                stamp = ""
+            if stamp != row[1]:
+                raise Stale(os.path.dirname(row[0]))
+
+    # -- lookups --------------------------------------------------------------------
+
+    def resolve(self, name: str) -> int:
+        """The doc number for an id, title or alias; raises NotFound or UsageError."""
+        if "\x00" in name:
+            raise NotFound(
+                f"no monograph named {shown_name(name)}", hint="names cannot contain NUL bytes"
+            )
+        key = name_key(name)
+        if not key:
+            raise UsageError(
+                f"{shown_name(name)} is not a monograph name",
+                hint="give an id, title or alias, e.g. 'medref show colostrum'",
+            )
+        if len(name) > MAX_NAME:
+            raise NotFound("no monograph has a name that long", hint="try 'medref list'")
+        by_id = self.conn.execute(
+            "SELECT d.doc, d.path FROM docs d WHERE d.id=? AND d.active", (name.strip().lower(),)
+        ).fetchone()
+        if self.pending and (by_id is None or by_id[1] in self.pending):
+            # A pending edit may change this answer (a new title or alias, this very file).
+            raise Stale("")
+        if by_id:
+            return int(by_id[0])
+        rows = self.conn.execute(
+            "SELECT n.doc, n.rank, d.id FROM names n JOIN docs d ON d.doc=n.doc"
+            f" WHERE n.norm=? AND d.active AND n.rank < {INGREDIENT_RANK}"
+            " ORDER BY n.rank, d.corpus, d.doc",
+            (key,),
+        ).fetchall()
+        if rows:
+            # A title beats an alias; two monographs with the same best kind of name are
+            # never picked between silently (a user's file may share a brand name).
+            ids = list(dict.fromkeys(mono_id for _doc, rank, mono_id in rows if rank == rows[0][1]))
+            if len(ids) > 1:
+                kind = ("id", "title", "alias")[rows[0][1]]
+                raise Ambiguous(
+                    f"{shown_name(name)} is the {kind} of {len(ids)} monographs",
+                    suggestions=ids[:10],
+                )
+            return int(rows[0][0])
+        raise NotFound(
+            f"no monograph named {shown_name(name)}",
+            suggestions=self.suggest(key),
+            hint="try 'medref list' or 'medref search'",
+        )
+
+    def section_keys(self) -> list[str]:
+        return [k for (k,) in self.conn.execute("SELECT DISTINCT key FROM secmeta")]
+
+    def name_tiers(self, key: str) -> dict[int, int]:
+        """doc -> 0 when key is its id, title or alias; 1 when an ingredient's name."""
+        rows = self.conn.execute(
+            "SELECT doc, min(rank) FROM names WHERE norm=? GROUP BY doc", (key,)
+        ).fetchall()
+        return {doc: 0 if rank < INGREDIENT_RANK else 1 for doc, rank in rows}
+
+    def suggest(self, key: str, limit: int = 5) -> list[str]:
+        """Ids whose names are close to `key` (a name_key)."""
+        rows = self.conn.execute(
+            "SELECT n.norm, d.id FROM names n JOIN docs d ON d.doc=n.doc WHERE d.active"
+            f" AND n.rank < {INGREDIENT_RANK}"
+            " AND length(n.norm) BETWEEN ? AND ?",
+            (len(key) - 3, len(key) + 40),
+        ).fetchall()
+        by_norm: dict[str, str] = {}
+        for norm, mono_id in rows:
+            by_norm.setdefault(norm, mono_id)
+        ids: list[str] = []
+        near = close_matches(key, (n for n in by_norm if abs(len(n) - len(key)) <= 3), limit)
+        prefixed = sorted(n for n in by_norm if n.startswith(key) and len(key) >= 3)
+        for norm in near + prefixed:
+            mono_id = by_norm[norm]
+            if mono_id not in ids:
+                ids.append(mono_id)
+        return ids[:limit]
+
+    def get(self, name: str) -> Monograph:
+        doc = self.resolve(name)
+        return self.load(doc)
+
+    def load(self, doc: int) -> Monograph:
+        self.verify((doc,))
+        row = self.conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()
+        if row is None or row[0] is None:
+            raise NotFound(
+                f"monograph #{doc} is not in the index", hint="run 'medref index --rebuild'"
+            )
+        return unpack(row[0])
+
+    def all(self) -> Iterator[Monograph]:
+        for (data,) in self.conn.execute("SELECT data FROM docs WHERE active ORDER BY id"):
+            yield unpack(data)
+
+    def summaries(self) -> list[dict[str, Any]]:
+        """Every active monograph's `list --json` entry, by id."""
+        return [json.loads(row) for row in self._listings()]
+
+    def listing_json(self) -> str:
+        """`list --json` on one line, exactly as json.dumps(self.summaries()) would write it."""
+        return "[" + ", ".join(self._listings()) + "]"
+
+    def _listings(self) -> list[str]:
+        return [
+            r for (r,) in self.conn.execute("SELECT listing FROM docs WHERE active ORDER BY id")
+        ]
+
+    def completions(self, prefix: str, limit: int = 200) -> list[str]:
+        """Ids and aliases (in id form, e.g. 'tylenol') starting with prefix, for shells."""
+        from medref.names import slugify
+
+        low = prefix.lower()
+        rows = self.conn.execute(
+            "SELECT id FROM docs WHERE active AND id >= ? AND id < ? ORDER BY id LIMIT ?",
+            (low, low + "\U0010ffff", limit),
+        ).fetchall()
+        out = [r[0] for r in rows]
+        seen = set(out)
+        for listing in self._listings():
+            for alias in json.loads(listing)["aliases"]:
+                form = slugify(alias)
+                if form.startswith(low) and form not in seen:
+                    seen.add(form)
+                    out.append(form)
+        return out[:limit]
+
+    def info(self) -> dict[str, Any]:
+        meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
+        count = self.conn.execute("SELECT count(*) FROM docs WHERE active").fetchone()[0]
+        files = self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
+        unreadable = self.conn.execute("SELECT count(*) FROM docs WHERE data IS NULL").fetchone()[0]
+        overridden = [
+            {"id": i, "source": p}
+            for i, p in self.conn.execute(
+                "SELECT id, path FROM docs WHERE NOT active AND data IS NOT NULL ORDER BY id"
+            )
+        ]
+        renamed = [
+            {"id": i, "source": p}
+            for i, p, rel in self.conn.execute("SELECT id, path, rel FROM docs WHERE active")
+            if i != stem_id(rel)
+        ]
+        per_corpus = dict(
+            self.conn.execute("SELECT corpus, count(*) FROM docs WHERE active GROUP BY corpus")
+        )
+        return {
+            "path": str(self.path) if self.path else ":memory:",
+            "monographs": count,
+            "files": files,
+            "unreadable": unreadable,
+            "built": meta.get("built"),
+            "updated": meta.get("updated"),
+            "medref_version": meta.get("version"),
+            "schema": SCHEMA_VERSION,
+            "corpora": [
+                {"path": str(c.path), "origin": c.origin, "monographs": per_corpus.get(i, 0)}
+                for i, c in enumerate(self.corpora)
+            ],
+            "overridden": overridden,
+            "renamed": renamed,
+        }
+
+
+def shown_name(name: str) -> str:
+    """A user-typed name, shortened and made safe for a one-line message."""
+    short = name if len(name) <= 60 else name[:57] + "..."
+    return repr(short)
+
+
+def words_like(conn: sqlite3.Connection, word: str, budget: int) -> Iterable[tuple[str, int]]:
+    """Vocabulary words whose length is within budget of word's, with document counts."""
+    return conn.execute(
+        "SELECT word, df FROM words WHERE length(word) BETWEEN ? AND ?",
+        (len(word) - budget, len(word) + budget),
+    ).fetchall()
+
+
+class Stale(Exception):
+    """A file the index trusted changed on disk; its folder must be read again."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(folder)
+        self.folder = folder

@@ -1,0 +1,204 @@
+"""What one monograph file contributes to the index: its rows, built where it is parsed."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import NamedTuple
+
+from medref.corpus import Assigned
+from medref.index.schema import MAX_SECTIONS, ZLIB_LEVEL
+from medref.models import Monograph, list_entry
+from medref.names import fold, name_key
+
+# names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
+INGREDIENT_RANK = 3
+_COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
+
+
+# Parse in worker processes only when there is enough work to pay for starting them.
+PARALLEL_THRESHOLD = 200
+# Real sections are a few KB (a long FDA label section tens of KB): only pathological ones
+# are cut, and words in different passages of one section do not match together.
+PASSAGE_CHARS = 100_000
+Progress = Callable[[int, int], None]
+
+
+_WORD = re.compile(r"[^\W\d_]{3,}")
+
+
+class SectionRow(NamedTuple):
+    """One FTS5 row: a section, or one passage of a long one."""
+
+    key: str
+    label: str
+    heading: str
+    text: str
+    zipped: bytes  # text, compressed, as stored
+    part: int  # 0 for a section's first passage
+
+
+class Record(NamedTuple):
+    """Everything one file contributes to the index, ready to insert.
+
+    Built where the file is parsed (a worker process, for big builds), so the main
+    process only runs SQL and never re-walks a parsed monograph.
+    """
+
+    assigned: Assigned
+    error: str | None  # why the file could not be read at all
+    warning: str | None  # a problem worth one warning line
+    title: str | None
+    listing: str | None  # JSON: this file's entry in `list --json`
+    data: bytes | None  # packed monograph
+    names: list[tuple[str, int]]  # (name key, rank)
+    aliases: str  # joined, as indexed
+    meta: str
+    rows: list[SectionRow]
+    words: list[str]
+
+
+def record_for(
+    a: Assigned, mono: Monograph | None, error: str | None, data: bytes | None = None
+) -> Record:
+    if mono is None:
+        return Record(a, error, None, None, None, None, [], "", "", [], [])
+    # The parser decides each problem's level; errors mean the file was read only in part.
+    warning = next(
+        (f"{p.message} (line {p.line})" for p in mono.problems if p.level == "error"), None
+    )
+    names = [(name_key(a.id), 0), (name_key(mono.title), 1)]
+    names += [(name_key(alias), 2) for alias in mono.aliases]
+    # Ingredients of a combination ("Ibuprofen + Paracetamol"): for ranking search
+    # results, never for resolving a name.
+    parts = ingredient_names(mono.title)
+    names += [(name_key(p), INGREDIENT_RANK) for p in parts if len(parts) > 1]
+    aliases = " ; ".join(mono.aliases)
+    meta = " ; ".join([mono.drug_class or "", *mono.tags])
+    texts = [
+        (s.key, s.label, f"{s.heading} {s.ingredient or ''}".strip(), s.text) for s in mono.sections
+    ] or [("overview", "Overview", "", "")]  # findable by name
+    cut = [
+        (key, label, heading, passage, n)
+        for key, label, heading, text in texts
+        for n, passage in enumerate(_passages(text))
+    ]
+    if len(cut) > MAX_SECTIONS:  # only a pathological file: keep every word searchable
+        key, label, heading, _text, n = cut[MAX_SECTIONS - 1]
+        rest = "\n".join(f"{c[2]}\n{c[3]}" for c in cut[MAX_SECTIONS - 1 :])
+        cut = [*cut[: MAX_SECTIONS - 1], (key, label, heading, rest, n)]
+    rows = [
+        SectionRow(k, lb, h, t, zlib.compress(t.encode(), ZLIB_LEVEL), n) for k, lb, h, t, n in cut
+    ]
+    return Record(
+        a,
+        None,
+        warning,
+        mono.title,
+        json.dumps(
+            list_entry(a.id, mono.title, list(mono.aliases), mono.section_keys(), a.entry.path),
+            ensure_ascii=False,
+        ),
+        data or pack(mono),
+        [n for n in names if n[0]],
+        aliases,
+        meta,
+        rows,
+        sorted(words_of(mono)),
+    )
+
+
+def _passages(text: str) -> list[str]:
+    """A section's text cut at spaces into passages of at most PASSAGE_CHARS characters."""
+    out: list[str] = []
+    start = 0
+    while len(text) - start > PASSAGE_CHARS:
+        cut = text.rfind(" ", start + PASSAGE_CHARS // 2, start + PASSAGE_CHARS)
+        if cut <= start:
+            cut = start + PASSAGE_CHARS
+        out.append(text[start:cut])
+        start = cut
+    out.append(text[start:])
+    return out
+
+
+def parse_one(assigned: Assigned, corpus_label: str) -> Record:
+    from medref.parse import parse_file
+
+    try:
+        mono = parse_file(Path(assigned.entry.path), mono_id=assigned.id, corpus=corpus_label)
+    except FileNotFoundError:
+        return record_for(assigned, None, "file vanished while indexing")
+    except PermissionError:
+        return record_for(assigned, None, "permission denied")
+    except (OSError, ValueError, RecursionError) as exc:
+        return record_for(assigned, None, str(exc) or type(exc).__name__)
+    except Exception as exc:  # a parser bug must cost one file, never the whole index
+        return record_for(assigned, None, f"could not be parsed ({type(exc).__name__}: {exc})")
+    return record_for(assigned, mono, None)
+
+
+def _worker_init() -> None:
+    # Ctrl-C is the parent's to handle; workers must not print tracebacks of their own.
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # If the parent is killed, die with it instead of waiting for work forever (Linux).
+    try:
+        import ctypes
+
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+
+
+def _parse_batch(batch: list[tuple[Assigned, str]]) -> list[Record]:
+    return [parse_one(a, label) for a, label in batch]
+
+
+def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Record]:
+    total = len(todo)
+    if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
+        for n, item in enumerate(todo, 1):
+            yield parse_one(*item)
+            if progress:
+                progress(n, total)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    workers = min(os.cpu_count() or 2, 8)
+    size = 64
+    batches = [todo[i : i + size] for i in range(0, total, size)]
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+        for result in pool.map(_parse_batch, batches):
+            yield from result
+            done += len(result)
+            if progress:
+                progress(done, total)
+
+
+def ingredient_names(title: str) -> list[str]:
+    """The parts of a combination title: "Ibuprofen + Paracetamol" -> both names."""
+    return [p for p in _COMBINATION.split(title) if p.strip()]
+
+
+def words_of(mono: Monograph) -> set[str]:
+    parts = [mono.title, *mono.aliases]
+    for s in mono.sections:
+        parts.append(s.heading)
+        parts.append(s.text)
+    return set(_WORD.findall(fold(" ".join(parts))))
+
+
+def pack(mono: Monograph) -> bytes:
+    return zlib.compress(json.dumps(mono.to_cache(), ensure_ascii=False).encode(), ZLIB_LEVEL)
+
+
+def unpack(data: bytes) -> Monograph:
+    return Monograph.from_cache(json.loads(zlib.decompress(data)))

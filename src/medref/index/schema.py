@@ -1,0 +1,173 @@
+"""The index's schema and connections: the one owner of every table.
+
+The index is a cache, never a source of truth. Its schema version lives in
+`PRAGMA user_version` and the medref version in `meta`; when either differs the index is
+rebuilt from scratch (build.py), never migrated.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from hashlib import blake2b
+from pathlib import Path
+
+from medref import __version__
+from medref.corpus import Corpus, FileEntry, cache_dir
+from medref.errors import EnvironmentProblem
+
+# Bumped when the tables or what the parser stores change (13: front matter read as text;
+# 14: long sections as passages; 15: no problems column).
+SCHEMA_VERSION = 15
+# A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
+# from the FTS table alone, without a join. Sections past the last number are merged.
+SECTION_BITS = 16
+MAX_SECTIONS = 1 << SECTION_BITS
+
+
+# zlib level for stored text: 1 is half the time of the default 6 here, and 2-10% larger.
+ZLIB_LEVEL = 1
+SCHEMA = """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
+CREATE TABLE docs (
+    doc INTEGER PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    corpus INTEGER NOT NULL,
+    rel TEXT NOT NULL,
+    stamp TEXT NOT NULL,
+    id TEXT NOT NULL,
+    active INTEGER NOT NULL,
+    title TEXT,
+    aliases TEXT,          -- aliases joined with ' ; ', as the FTS5 table indexes them
+    meta TEXT,             -- class and tags joined with ' ; ', likewise
+    listing TEXT,          -- JSON: the entry in `list --json`, as json.dumps writes it
+    data BLOB              -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
+);
+CREATE INDEX docs_id ON docs(id, active);
+CREATE TABLE names (norm TEXT NOT NULL, doc INTEGER NOT NULL, rank INTEGER NOT NULL);
+CREATE INDEX names_norm ON names(norm);
+-- One row per section; its rowid is (doc << SECTION_BITS) + its position in the monograph.
+-- The text is zlib-compressed: FTS5 reads it only to make snippets.
+CREATE TABLE sectext (rowid INTEGER PRIMARY KEY, heading TEXT NOT NULL, body BLOB NOT NULL);
+-- Each section's identity, narrow, so ranking and filtering never read the text rows.
+-- `part`: a long section is indexed as passages of at most PASSAGE_CHARS (0 is the first), so
+-- no one FTS5 row is huge (snippet() slows down with the square of a row's matches).
+CREATE TABLE secmeta (
+    rowid INTEGER PRIMARY KEY, key TEXT NOT NULL, label TEXT NOT NULL, part INTEGER NOT NULL
+);
+CREATE INDEX secmeta_parts ON secmeta(part) WHERE part > 0;  -- usually empty
+-- What FTS5 indexes, one row per section: the monograph's names and tags (stored once, in
+-- docs) beside the section's own heading and text. medref_unzip() is registered on every
+-- connection (connect).
+CREATE VIEW sections(rowid, title, aliases, meta, heading, body) AS
+    SELECT t.rowid, d.title, d.aliases, d.meta, t.heading, medref_unzip(t.body)
+    FROM sectext t JOIN docs d ON d.doc = t.rowid >> {bits};
+-- External-content FTS5 table over that view (https://sqlite.org/fts5.html#external_content_tables):
+-- the text is stored once, and rows are removed with the special 'delete' command.
+CREATE VIRTUAL TABLE fts USING fts5(
+    title, aliases, meta, heading, body,
+    content='sections', content_rowid='rowid',
+    tokenize='porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Every folder of the last scan and its stamp ('' = changed too recently to trust).
+CREATE TABLE folders (
+    corpus INTEGER NOT NULL, path TEXT NOT NULL, parent TEXT NOT NULL, stamp TEXT NOT NULL,
+    PRIMARY KEY (corpus, path)
+) WITHOUT ROWID;
+"""
+
+
+def section_rowid(doc: int, position: int) -> int:
+    """The rowid of a monograph's section: its doc number and position, packed."""
+    return (doc << SECTION_BITS) + position
+
+
+def doc_of(rowid: int) -> int:
+    """The doc number a section rowid belongs to."""
+    return rowid >> SECTION_BITS
+
+
+def doc_rowids(doc: int) -> tuple[int, int]:
+    """The first and last rowid a monograph's sections can have."""
+    return section_rowid(doc, 0), section_rowid(doc + 1, 0) - 1
+
+
+def index_path(corpora: list[Corpus]) -> Path:
+    key = blake2b(
+        "\n".join(str(c.path) for c in corpora).encode(errors="surrogateescape"), digest_size=6
+    ).hexdigest()
+    return cache_dir() / f"index-{key}.sqlite"
+
+
+def corpus_digest(corpora: list[Corpus], entries: list[FileEntry]) -> str:
+    h = blake2b(digest_size=16)
+    h.update(repr([(c.path, c.origin) for c in corpora]).encode(errors="surrogateescape"))
+    h.update("\n".join([e.path + "\0" + e.stamp for e in entries]).encode(errors="surrogateescape"))
+    return h.hexdigest()
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
+    conn.execute("PRAGMA busy_timeout = 30000")
+    register_functions(conn)
+    return conn
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    conn.create_function("medref_unzip", 1, unzip, deterministic=True)
+
+
+def unzip(data: bytes | None) -> str | None:
+    return None if data is None else zlib.decompress(data).decode()
+
+
+def is_valid(conn: sqlite3.Connection, path: Path) -> bool:
+    """Is this an index of our schema and version, whole (not truncated)?"""
+    try:
+        if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+            return False
+        page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+        if path.stat().st_size < page_size * pages:
+            return False
+        row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
+        return bool(row and row[0] == __version__)
+    except (sqlite3.Error, OSError):
+        return False
+
+
+def create(conn: sqlite3.Connection) -> None:
+    try:
+        conn.executescript(SCHEMA.replace("{bits}", str(SECTION_BITS)))
+    except sqlite3.OperationalError as exc:
+        if "fts5" in str(exc).lower():
+            raise EnvironmentProblem(
+                "this Python's SQLite has no FTS5 full-text search",
+                hint="install a Python built with SQLite 3.9 or newer with FTS5 enabled",
+            ) from exc
+        raise
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def set_meta(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
+    conn.executemany(
+        "INSERT INTO meta(key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        list(meta.items()),
+    )
+
+
+@contextlib.contextmanager
+def writing(conn: sqlite3.Connection) -> Iterator[None]:
+    """One write transaction: committed when the block ends, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")

@@ -1,0 +1,196 @@
+"""medref as a library: the one typed class the command line is a client of.
+
+    from medref import Library
+
+    lib = Library()
+    mono = lib.get("tylenol")                      # by id, title or alias
+    print(mono.title, [s.key for s in mono.sections])
+    for hit in lib.search("allergy", limit=3).hits:
+        print(hit.id, hit.snippet)
+
+Every method opens the index cache for its corpora, bringing it up to date first, and
+raises a `medref.errors.MedrefError` subclass (NotFound, UsageError, ...) on failure.
+Results are the models in `medref.models`, whose `to_dict()` is the JSON the CLI prints.
+"""
+
+from __future__ import annotations
+
+import builtins
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
+
+from medref.corpus import Corpus, discover
+from medref.errors import UsageError
+from medref.models import Faq, Monograph, SearchResult, Section
+from medref.names import typed
+
+if TYPE_CHECKING:
+    from medref.index import Index
+    from medref.validate import Finding
+
+T = TypeVar("T")
+Progress = Callable[[int, int], None]
+Warn = Callable[[str], None]
+
+
+class Comparison(NamedTuple):
+    """Monographs side by side: the section keys compared and each one's sections."""
+
+    keys: list[str]
+    monographs: list[Monograph]
+    sections: list[tuple[Section, ...]]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "sections": self.keys,
+            "monographs": [
+                m.to_dict(s) for m, s in zip(self.monographs, self.sections, strict=True)
+            ],
+        }
+
+
+class Library:
+    """The monographs of a set of corpora: the given folders, then MEDREF_PATH, the user
+    data folder and the bundled monographs, in that precedence."""
+
+    def __init__(
+        self,
+        corpora: Sequence[str | Path] = (),
+        *,
+        warn: Warn | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        self._warn: Warn = warn or (lambda _message: None)
+        self._progress = progress
+        self.corpora: list[Corpus]
+        self.corpora, warnings = discover([Path(c) for c in corpora])
+        for w in warnings:
+            self._warn(w)
+
+    def _read(self, action: Callable[[Index], T], *, lookup: bool = False) -> T:
+        from medref.index import with_index
+
+        result: T = with_index(
+            self.corpora, action, progress=self._progress, warn=self._warn, lookup=lookup
+        )
+        return result
+
+    # -- monographs -----------------------------------------------------------------
+
+    def get(self, name: str) -> Monograph:
+        """The monograph with this id, title or alias (ignoring case, accents, punctuation)."""
+        return self._read(lambda ix: ix.get(typed(name)), lookup=True)
+
+    def get_many(self, names: Sequence[str]) -> list[Monograph]:
+        """Each named monograph once, in the order first named."""
+        found = self._read(lambda ix: [ix.get(typed(n)) for n in names], lookup=True)
+        return list({m.id: m for m in found}.values())
+
+    def all(self) -> list[Monograph]:
+        """Every monograph, by id."""
+        return self._read(lambda ix: list(ix.all()))
+
+    def list(self) -> list[dict[str, Any]]:
+        """Every monograph's id, title, aliases, section keys and source file, by id."""
+        return self._read(lambda ix: ix.summaries())
+
+    def list_json(self) -> str:
+        """`list()` as one line of JSON, stored ready-made in the index."""
+        return self._read(lambda ix: ix.listing_json())
+
+    def faqs(self, name: str, words: str | None = None) -> tuple[Monograph, tuple[Faq, ...]]:
+        """A monograph and its FAQs, only those matching `words` (search syntax) if given."""
+        from medref.sections import filter_faqs
+
+        mono = self.get(name)
+        return mono, filter_faqs(mono.faqs, typed(words) if words else None)
+
+    def compare(self, names: Sequence[str], sections: Sequence[str] = ()) -> Comparison:
+        """Two or more monographs' sections (default: dosage, side effects, precautions)."""
+        from medref.sections import compare_keys, sections_for
+
+        if len(names) < 2:
+            raise UsageError(
+                "compare needs at least two monographs",
+                hint="e.g. 'medref compare ibuprofen naproxen'",
+            )
+        monos = self.get_many(names)
+        if len(monos) < 2:
+            raise UsageError(
+                f"{' and '.join(repr(n) for n in names)} {'both' if len(names) == 2 else 'all'}"
+                f" name {monos[0].id}",
+                hint="compare needs at least two different monographs",
+            )
+        keys = compare_keys(monos, list(sections))
+        return Comparison(keys, monos, [sections_for(m, keys) for m in monos])
+
+    # -- search ---------------------------------------------------------------------
+
+    def search(
+        self,
+        query: str,
+        *,
+        sections: Sequence[str] = (),
+        limit: int = 10,
+        all_sections: bool = False,
+    ) -> SearchResult:
+        """Monographs matching query ("a phrase", -exclude, prefix*), best first."""
+        from medref.index.search import search
+        from medref.names import slugify
+        from medref.query import parse_query
+        from medref.sections import canonical_request
+
+        query = typed(query)
+        parsed = parse_query(query)
+        if parsed.terms and not parsed.positive:
+            raise UsageError(
+                "a search needs a word to look for, not only exclusions",
+                hint="e.g. 'medref search \"allergy -milk\"'",
+            )
+        if limit < 1:
+            raise UsageError(f"the limit must be at least 1, not {limit}")
+        keys = [canonical_request(s) or slugify(s) for s in sections]
+
+        def run(ix: Index) -> SearchResult:
+            if keys:
+                known = set(ix.section_keys())
+                unknown = [s for s, k in zip(sections, keys, strict=True) if k not in known]
+                if unknown:
+                    raise UsageError(
+                        f"unknown section {unknown[0]!r}",
+                        hint="sections are: " + ", ".join(sorted(known)),
+                    )
+            return search(ix, query, sections=keys or None, limit=limit, all_sections=all_sections)
+
+        return self._read(run)
+
+    # -- the cache and the corpora --------------------------------------------------
+
+    def info(self, *, rebuild: bool = False) -> dict[str, Any]:
+        """Where the index is, what it covers; checks every file (or rebuilds) first."""
+        from medref.index import open_index
+
+        ix = open_index(
+            self.corpora,
+            rebuild=rebuild,
+            full_check=True,
+            progress=self._progress,
+            warn=self._warn,
+        )
+        try:
+            return ix.info()
+        finally:
+            ix.conn.close()
+
+    def paths(self) -> builtins.list[Corpus]:
+        """The monograph folders in use, highest precedence first."""
+        return builtins.list(self.corpora)
+
+    def validate(
+        self, paths: Sequence[str | Path] = (), *, strict: bool = False
+    ) -> builtins.list[Finding]:
+        """Problems in the given files and folders, or in every corpus in use."""
+        from medref.validate import validate
+
+        return validate([Path(p) for p in paths] or None, self.corpora, strict)
