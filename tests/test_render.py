@@ -18,7 +18,11 @@ R = Callable[..., Run]
 GOLDEN = Path(__file__).parent / "golden"
 SEARCH_FIXTURES = str(FIXTURES / "search")
 
+BOXED_FIXTURES = str(FIXTURES / "boxed")
+
 CASES = {
+    # The boxed warning comes first, framed, even when only another section is asked for.
+    "show-boxed-warning-dosage": ["--corpus", BOXED_FIXTURES, "show", "zentorol", "-s", "dosage"],
     "show-colostrum": ["show", "colostrum"],
     "faq-colostrum": ["faq", "colostrum"],
     "search-milk-allergy": ["search", '"milk allergy"'],

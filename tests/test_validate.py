@@ -102,8 +102,43 @@ def test_bundled_monographs_meet_the_corpus_standard() -> None:
             mono.front_matter_keys
         ), path.name
         assert mono.aliases and mono.sources and mono.drug_class and mono.reviewed, path.name
-        assert [s.key for s in mono.sections] == [*CANONICAL_KEYS, "disclaimer"], path.name
+        keys = [s.key for s in mono.sections]
+        if keys[0] == "boxed-warning":  # a label's boxed warning comes first, when it has one
+            keys = keys[1:]
+        assert keys == [*CANONICAL_KEYS, "disclaimer"], path.name
         assert 4 <= len(mono.faqs) <= 6, path.name
         precautions = " ".join(s.text for s in mono.sections if s.key == "precautions").lower()
         for topic in ("allerg", "pregnan", "breastfeed"):
             assert topic in precautions, (path.name, topic)
+
+
+def test_boxed_warning_list_is_checked_under_strict(tmp_path: Path) -> None:
+    from medref.validate import boxed_warning_labels
+
+    assert "warfarin" in boxed_warning_labels()
+    text = (Path(__file__).parent.parent / "monographs" / "warfarin.md").read_text()
+    without = text.replace("### Boxed Warning\n", "### Boxed Warnings Gone\n")
+    (tmp_path / "warfarin.md").write_text(without)
+    codes = {f.code for f in validate([tmp_path], [], strict=True) if f.level == "error"}
+    assert "boxed-warning-missing" in codes
+    assert not any(f.code.startswith("boxed") for f in validate([tmp_path], [], strict=False))
+    head, _, rest = text.partition("### Boxed Warning\n")
+    box, _, tail = rest.partition("### Generic Name\n")
+    (tmp_path / "warfarin.md").write_text(
+        head + "### Generic Name\n" + tail + "### Boxed Warning\n" + box
+    )
+    codes = {f.code for f in validate([tmp_path], [], strict=True)}
+    assert "boxed-warning-order" in codes
+
+
+def test_every_listed_boxed_warning_is_a_bundled_monograph_with_the_section() -> None:
+    from medref.parse import parse_file
+    from medref.validate import boxed_warning_labels
+
+    bundled = Path(__file__).parent.parent / "monographs"
+    listed = boxed_warning_labels()
+    assert len(listed) >= 15
+    for mono_id, label in listed.items():
+        assert label["label"].startswith("http") and label["label_date"], mono_id
+        mono = parse_file(bundled / f"{mono_id}.md")
+        assert mono.sections[0].key == "boxed-warning", mono_id

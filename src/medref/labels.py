@@ -49,6 +49,7 @@ SECTION_LABELS: dict[str, str] = {
 EXTRA_LABELS = frozenset(
     {
         "disclaimer",
+        "boxed warning",
         "note",
         "notes",
         "important note",

@@ -20,6 +20,9 @@ LINK = 16
 
 Span = tuple[str, int]
 
+# The label's boxed warning: shown first, whichever sections are asked for.
+BOXED_WARNING = "boxed-warning"
+
 CANONICAL_KEYS: tuple[str, ...] = (
     "generic-name",
     "usage",

@@ -18,7 +18,18 @@ from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 
-from medref.models import BOLD, CODE, ITALIC, LINK, STRIKE, Block, Faq, Monograph, Section
+from medref.models import (
+    BOLD,
+    BOXED_WARNING,
+    CODE,
+    ITALIC,
+    LINK,
+    STRIKE,
+    Block,
+    Faq,
+    Monograph,
+    Section,
+)
 from medref.sanitize import safe, safe_line
 
 if TYPE_CHECKING:
@@ -37,6 +48,8 @@ STYLE_SUBHEADING = "bold"
 STYLE_QUESTION = "bold"
 STYLE_MATCH = "bold underline"
 STYLE_FOOTER = "dim italic"
+STYLE_WARNING = "bold red"
+STYLE_WARNING_BORDER = "red"
 STYLE_ID = "cyan"
 
 
@@ -219,9 +232,29 @@ def section(sec: Section) -> list[RenderableType]:
     ]
 
 
+def boxed_warning(sec: Section) -> RenderableType:
+    """A label's boxed warning: framed and marked, so it cannot be read past."""
+    from rich.panel import Panel
+
+    body = blocks(sec.blocks) or [Text("(empty)", style=STYLE_META)]
+    return Panel(
+        Group(*body),
+        title=Text(f" {safe_line(sec.label).upper()} ", style=STYLE_WARNING),
+        title_align="left",
+        border_style=STYLE_WARNING_BORDER,
+        expand=True,
+    )
+
+
 def monograph(mono: Monograph, sections: Sequence[Section]) -> Group:
+    """The page: a boxed warning first (whichever sections were chosen), then the sections."""
     parts: list[RenderableType] = title_block(mono)
+    for sec in mono.sections:
+        if sec.key == BOXED_WARNING:
+            parts += [Text(), boxed_warning(sec)]
     for sec in sections:
+        if sec.key == BOXED_WARNING:
+            continue
         parts.append(Text())
         parts.extend(section(sec))
     if not sections:

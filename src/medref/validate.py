@@ -9,7 +9,7 @@ from typing import Any
 
 from medref.corpus import Corpus, FileEntry, assign_ids, scan
 from medref.labels import JEKYLL_KEYS, KNOWN_FRONT_MATTER
-from medref.models import CANONICAL_KEYS, Monograph
+from medref.models import BOXED_WARNING, CANONICAL_KEYS, Monograph
 from medref.names import name_key
 from medref.parse import parse, read_text
 
@@ -142,6 +142,47 @@ def _check_unique(monos: list[tuple[str, Monograph]]) -> list[Finding]:
     return out
 
 
+BOXED_WARNINGS_FILE = Path(__file__).parent / "data" / "boxed-warnings.yaml"
+
+
+def boxed_warning_labels() -> dict[str, dict[str, str]]:
+    """Bundled monographs whose US label has a boxed warning: id -> {label, label_date, note}."""
+    import yaml
+
+    entries = yaml.safe_load(BOXED_WARNINGS_FILE.read_text(encoding="utf-8")) or []
+    return {str(e["id"]): {k: str(v) for k, v in e.items() if k != "id"} for e in entries}
+
+
+def _check_boxed_warnings(monos: list[tuple[str, Monograph]]) -> list[Finding]:
+    """Under --strict: each monograph whose label has a boxed warning carries it, first."""
+    listed = boxed_warning_labels()
+    out = []
+    for file, mono in monos:
+        label = listed.get(mono.id)
+        if label is None:
+            continue
+        keys = mono.section_keys()
+        if BOXED_WARNING not in keys:
+            out.append(
+                Finding(
+                    file,
+                    1,
+                    "error",
+                    "boxed-warning-missing",
+                    f"its US label has a boxed warning ({label['label']}); add a"
+                    " '### Boxed Warning' section first",
+                )
+            )
+        elif keys[0] != BOXED_WARNING:
+            line = next(s.line for s in mono.sections if s.key == BOXED_WARNING)
+            out.append(
+                Finding(
+                    file, line, "error", "boxed-warning-order", "the boxed warning must come first"
+                )
+            )
+    return out
+
+
 def validate(paths: list[Path] | None, corpora: list[Corpus], strict: bool) -> list[Finding]:
     """Check the given files and folders, or every corpus in use when none are given."""
     if paths:
@@ -176,4 +217,6 @@ def validate(paths: list[Path] | None, corpora: list[Corpus], strict: bool) -> l
         findings += _check_sections(mono, file, strict)
         monos.append((file, mono))
     findings += _check_unique(monos)
+    if strict:
+        findings += _check_boxed_warnings(monos)
     return sorted(findings, key=lambda f: (f.file, f.line, f.code))
