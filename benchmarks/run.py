@@ -336,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, help="report (default docs/benchmarks.md)")
     args = parser.parse_args(argv)
     args.pairs = args.pairs or (3 if args.smoke else 15)
+    if args.pairs < 1 or args.scale <= 0:
+        parser.error("--pairs and --scale must be positive")
     names = {c.name for c in CASES}
     if args.only and not set(args.only) <= names:
         parser.error(f"unknown case; choose from {', '.join(sorted(names))}")
