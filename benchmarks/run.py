@@ -40,6 +40,7 @@ BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 BIN = Path(sys.executable).parent  # the venv's console scripts: medref and tldr
 DROP = ("MEDREF_PATH", "MEDREF_PAGER", "PAGER", "NO_COLOR", "FORCE_COLOR", "PYTHONPATH")
+UNITS = {"seed": "files", "label": "files", "large": "bytes", "list": "items"}
 TIMEOUT = 1800  # seconds before a measured process is killed
 
 
@@ -237,6 +238,14 @@ def rows(res: Result) -> list[list[str]]:
     return out
 
 
+def shown(cmd: Cmd) -> str:
+    """A command as the report shows it."""
+    line = cmd.line.format(page="benchmarks/page.md", bench="benchmarks", corpus="CORPUS", db="DB")
+    env = "".join(f"{k}={v} " for k, v in cmd.env)
+    copies = f" x{cmd.parallel} at once" if cmd.parallel > 1 else ""
+    return f"`{env}{line}`{copies}" + (" (cold)" if cmd.cold else "")
+
+
 def git(*args: str) -> str:
     """Output of a git command in the repository, or '' if it fails."""
     proc = subprocess.run(["git", *args], cwd=REPO, capture_output=True, text=True, check=False)
@@ -252,14 +261,14 @@ def report(
         "|---|---|---|---|---|---|---|",
     ]
     table += ["| " + " | ".join(r) + " |" for res in results for r in rows(res)]
-    cmds = ["| case | command | reference | corpus | pairs |", "|---|---|---|---|---|"]
+    cmds = ["| case | command | reference | corpus | prepared by | pairs |", "|---" * 6 + "|"]
     for res in results:
-        c, ref = res.case, res.case.ref
-        corpus = f"{c.corpus.kind} {sizes[c.name]:,}" if c.corpus else "bundled (65)"
-        extra = f" x{c.cmd.parallel} at once" if c.cmd.parallel > 1 else ""
-        ref_text = f"`{ref.line}`" + (" (cold)" if ref.cold else "") if ref else "-"
-        cmd_text = f"`{c.cmd.line}`{extra}" + (" (cold)" if c.cmd.cold else "")
-        cmds.append(f"| `{c.name}` | {cmd_text} | {ref_text} | {corpus} | {len(res.times)} |")
+        c = res.case
+        corpus = f"{c.corpus.kind}, {sizes[c.name]:,} {UNITS[c.corpus.kind]}" if c.corpus else ""
+        cmd, ref = shown(c.cmd), shown(c.ref) if c.ref else "-"
+        prep = ", ".join(f"`{line}`" for line in c.prepare) or "-"
+        row = [f"`{c.name}`", cmd, ref, corpus or "bundled", prep, str(len(res.times))]
+        cmds.append("| " + " | ".join(row) + " |")
     return "\n".join(
         [
             "# medref benchmarks",
@@ -277,8 +286,8 @@ def report(
             "",
             "- Whole processes through the venv's console scripts (`medref`, `tldr`), output to "
             "pipes, `COLUMNS=100`, `MEDREF_CACHE_DIR` in the work folder, `MEDREF_PATH` "
-            "selecting the synthetic corpus (made by `tests/synthetic.py`; bundled "
-            "monographs are always indexed too).",
+            "selecting the synthetic corpus (made by `tests/synthetic.py` from the bundled "
+            "monographs, in per-letter folders; the bundled ones are indexed too).",
             f"- Per case: untimed `prepare` commands, one untimed warm-up pair, then up to "
             f"{args.pairs} timed pairs of command and reference, the order swapped every pair. "
             "Figures are medians of wall time; ratio = median / reference median.",
