@@ -39,7 +39,7 @@ from cases import CASES, Case, Cmd, Corpus
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 BIN = Path(sys.executable).parent  # the venv's console scripts: medref and tldr
-DROP = ("MEDREF_PATH", "MEDREF_PAGER", "PAGER", "NO_COLOR", "FORCE_COLOR", "PYTHONPATH")
+DROP = ("MEDREF_", "TLDR", "PYTHON", "PAGER", "NO_COLOR", "FORCE_COLOR")  # variable prefixes
 UNITS = {"seed": "files", "label": "files", "large": "bytes", "list": "items"}
 TIMEOUT = 1800  # seconds before a measured process is killed
 
@@ -101,7 +101,7 @@ def environment(
     work: Path, cache: Path, corpus: Path | None, extra: dict[str, str]
 ) -> dict[str, str]:
     """A clean environment: the venv first on PATH, our own cache, MEDREF_PATH for the corpus."""
-    env = {k: v for k, v in os.environ.items() if k not in DROP and not k.startswith("TLDR")}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(DROP)}
     env["PATH"] = f"{BIN}{os.pathsep}{env.get('PATH', '')}"
     env["XDG_DATA_HOME"] = str(work / "empty")  # no user monographs
     env["COLUMNS"] = "100"
@@ -192,7 +192,7 @@ def run_case(case: Case, pairs: int, size: int | None, work: Path) -> Result:
         "corpus": str(corpus),
         "db": str(work / "cache" / f"{case.name}-ref" / "bare.sqlite"),
     }
-    warm = work / "cache" / (case.corpus.name if case.corpus else "bundled")
+    warm = work / "cache" / (corpus.name if corpus else "bundled")  # shared by cases
 
     def env_for(cmd: Cmd, role: str) -> dict[str, str]:
         cache = work / "cache" / f"{case.name}-{role}" if cmd.cold else warm
@@ -351,6 +351,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.only and not set(args.only) <= names:
         parser.error(f"unknown case; choose from {', '.join(sorted(names))}")
     work: Path = args.work.resolve()
+    shutil.rmtree(work / "cache", ignore_errors=True)  # every run builds its own indexes
     (work / "empty").mkdir(parents=True, exist_ok=True)
     out = args.out or (work / "benchmarks-smoke.md" if args.smoke else REPO / "docs/benchmarks.md")
     head = {
