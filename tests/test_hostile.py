@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import importlib.util
 import json
 import os
 import signal
@@ -32,17 +31,10 @@ from medref.errors import NotFound, UsageError
 from medref.index import index_path, open_index
 from medref.index.search import search
 from medref.parse import parse
+from synthetic import generate
 
 R = Callable[..., Run]
 ROOT = Path(__file__).parent.parent
-
-
-def gencorpus() -> Any:
-    spec = importlib.util.spec_from_file_location("gencorpus", ROOT / "benchmarks" / "gencorpus.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def medref(
@@ -352,7 +344,7 @@ def test_full_disk_leaves_no_half_built_cache(run: R, monkeypatch: pytest.Monkey
 
 def synthetic(tmp_path: Path, n: int) -> Path:
     root = tmp_path / "syn"
-    gencorpus().generate(n, root, seed=3)
+    generate(root, n, seed=3)
     return root
 
 
