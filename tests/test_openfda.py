@@ -145,8 +145,9 @@ def test_numbered_subsections_become_subheadings_inside_their_section(out: Path)
     assert bold == ["Dosing"]
     assert "raised at weekly steps" in dosage.text
     assert "A dose of 2.5 mg is not made." in dosage.text  # "2.5 mg" is not a sub-section
-    # Numbers and titles the label embeds are gone.
-    assert not re.search(r"\b2\.[123]\b", dosage.text)
+    # Numbers and titles the label embeds are gone; a number inside a sentence stays.
+    assert "2.1" not in dosage.text and "2.2" not in dosage.text
+    assert "The steps in 2.3 Dosing Steps of the old leaflet no longer apply." in dosage.text
     assert "DOSAGE AND ADMINISTRATION" not in dosage.text
     usage = section(m, "usage")
     assert [b.plain() for b in usage.blocks if b.kind == "h"] == ["Hypertension", "Heart Failure"]
@@ -289,6 +290,18 @@ def test_information_for_patients_without_questions_is_patient_information(out: 
     assert m.faqs == ()
     info = section(m, "patient-information")
     assert [b.plain() for b in info.blocks if b.kind == "h"] == ["Stopping Treatment"]
+
+
+def test_questions_without_answers_stay_patient_information(out: Path, tmp_path: Path) -> None:
+    rec = records("rx_old.json")[0]
+    rec["information_for_patients"] = [
+        "Information for Patients Patients may ask: Is this medicine right for me? "
+        "Should other medicines be stopped? Talk these over with each patient."
+    ]
+    import_files([write_json(tmp_path / "q.json", bulk([rec]))], out)
+    m = mono(out / "fda-hydroxyzine-hydrochloride.md")
+    assert m.faqs == ()
+    assert section(m, "patient-information").text.startswith("Patients may ask: Is this")
 
 
 def test_otc_label(out: Path) -> None:
@@ -450,8 +463,8 @@ def test_damaged_inputs_are_skipped_with_one_line_reasons(out: Path, tmp_path: P
     truncated.write_bytes(data[: len(data) // 2])
     not_json = tmp_path / "notes.json"
     not_json.write_text("these are notes, not JSON\n")
-    cut = tmp_path / "cut.json"
-    cut.write_text(json.dumps(bulk(records("otc.json")))[:-200])
+    cut = tmp_path / "cut.json"  # cut inside its second record: the first is not imported
+    cut.write_text(json.dumps(bulk(records("otc.json") + records("rx_old.json")))[:-200])
     s = import_files(
         [truncated, not_json, cut, FIX / "bad_records.json", FIX / "rx_modern.json"], out
     )

@@ -138,7 +138,7 @@ def open_streams(path: Path) -> Iterator[tuple[list[Callable[[], IO[bytes]]], Ca
             yield openers, raw.tell
 
 
-def iter_records(path: Path, *, start_at: int = 0) -> Iterator[tuple[int, Any, int]]:
+def iter_records(path: Path) -> Iterator[tuple[int, Any, int]]:
     """(position, record, raw bytes read so far) for every record in the file's `results`.
 
     Raises SourceError when the file is not JSON, is cut short, or its zip is damaged
@@ -155,8 +155,7 @@ def iter_records(path: Path, *, start_at: int = 0) -> Iterator[tuple[int, Any, i
                 with opener() as stream:
                     for record in ijson.items(stream, _JSON_PREFIX, use_float=True):
                         seen_results = True
-                        if pos >= start_at:
-                            yield pos, record, tell()
+                        yield pos, record, tell()
                         pos += 1
                     while stream.read(1 << 20):
                         pass  # to the end, so that a zip member's CRC is checked
