@@ -16,18 +16,16 @@ from html.parser import HTMLParser
 
 from medref.labels import EXTRA_LABELS, canonical_key, label_key
 
-_WS = re.compile(r"\s+")
-
 
 def squash(text: str) -> str:
     """Runs of white space as one space, trimmed."""
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 # ---------------------------------------------------------------------------------------
 # Markdown escaping
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]~|])")
+_MD_SPECIAL = str.maketrans({c: "\\" + c for c in "\\`*_[]~|"})
 _HTML_START = re.compile(r"<(?=[A-Za-z/!?])")  # only what could open a tag: "<1%" stays
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
 _BLOCK_START = re.compile(r"^([#>+=-])")
@@ -36,11 +34,16 @@ _ORDERED_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 
 def escape(text: str) -> str:
     """Plain text as Markdown inline text that reads back as the same text."""
-    text = _MD_SPECIAL.sub(r"\\\1", text)
-    text = _HTML_START.sub(r"\\<", text)
-    text = _ENTITY.sub(r"\\&", text)
-    text = _BLOCK_START.sub(r"\\\1", text)
-    return _ORDERED_START.sub(r"\1\\\2", text)
+    text = text.translate(_MD_SPECIAL)
+    if "<" in text:
+        text = _HTML_START.sub(r"\\<", text)
+    if "&" in text:
+        text = _ENTITY.sub(r"\\&", text)
+    if text[:1] in "#>+=-":
+        text = _BLOCK_START.sub(r"\\\1", text)
+    elif text[:1].isdigit():
+        text = _ORDERED_START.sub(r"\1\\\2", text)
+    return text
 
 
 # ---------------------------------------------------------------------------------------
@@ -249,12 +252,13 @@ def _capital(word: str) -> bool:
     return bool(core) and (core[0].isupper() or core[0].isdigit())
 
 
-def split_title(text: str) -> tuple[str, str] | None:
+def split_title(text: str) -> tuple[str, int] | None:
     """Split "Recommended Dosage Take one tablet ..." into its title and the text after it.
 
     A title is a run of capitalised words (and small words such as "in", "of"). Where the
     run is followed by a lower-case word, its last capitalised word starts the sentence.
-    Returns None when the text does not start with a title.
+    Returns (title, where the text after it starts), or None when the text does not
+    start with a title.
     """
     words = list(re.finditer(r"\S+", text[:800]))
     if not words or not words[0].group().lstrip("([\"'“‘")[:1].isupper():
@@ -282,18 +286,29 @@ def split_title(text: str) -> tuple[str, str] | None:
     else:
         cut = run
     title = " ".join(m.group() for m in words[:cut]).strip(" :;,.")
-    rest = text[words[cut].start() :] if cut < len(words) else ""
     if not title:
         return None
-    return title, rest
+    return title, words[cut].start() if cut < len(words) else len(text)
 
 
 def _sub_pattern(num: str) -> re.Pattern[str]:
-    return re.compile(
-        r"(?:^|(?<=[.!?:;)\]\"”’])\s+|\n\s*)"
-        + re.escape(num)
-        + r"\.(?P<sub>\d{1,2}(?:\.\d{1,2})?)\.?\s+(?=[A-Z(\"“])"
-    )
+    return re.compile(re.escape(num) + r"\.(?P<sub>\d{1,2}(?:\.\d{1,2})?)\.?\s+(?=[A-Z(\"“])")
+
+
+_BOUNDARY_END = frozenset('.!?:;)]"”’')
+
+
+def _at_boundary(text: str, at: int) -> bool:
+    """Does a sub-section number at `at` start a sentence (or the text, or a line)?"""
+    if at == 0:
+        return True
+    before = text[max(0, at - 40) : at]
+    if not before[-1:].isspace():
+        return False
+    if "\n" in before[len(before.rstrip(" \t")) - 1 :]:
+        return True
+    stripped = before.rstrip()
+    return not stripped or stripped[-1] in _BOUNDARY_END
 
 
 _FIRST_SUB = re.compile(r"^\s*(?P<num>\d{1,2})\.\d{1,2}\.?\s+[A-Z]")
@@ -316,15 +331,15 @@ def split_numbered(text: str, num: str | None) -> list[tuple[Heading | None, str
     pending: Heading | None = None
     for m in _sub_pattern(num).finditer(text):
         parts = tuple(int(x) for x in m["sub"].split("."))
-        if parts <= last:
+        if parts <= last or not _at_boundary(text, m.start()):
             continue
-        found = split_title(text[m.end() :])
+        found = split_title(text[m.end() : m.end() + 800])
         if found is None:
             continue
-        title, _rest = found
+        title, skip = found
         out.append((pending, text[pos : m.start()]))
         pending = Heading(title, depth=len(parts))
-        pos = m.end() + (len(text) - m.end() - len(_rest))
+        pos = m.end() + skip
         last = parts
     out.append((pending, text[pos:]))
     return [(h, t) for h, t in out if h is not None or t.strip()]
@@ -335,21 +350,30 @@ def split_numbered(text: str, num: str | None) -> list[tuple[Heading | None, str
 
 _SECNUMS = r"\d{1,2}(?:\.\d{1,2}){0,2}(?:\s*[,;]\s*(?:and\s+)?\d{1,2}(?:\.\d{1,2}){0,2})*"
 _NUM_PAREN = re.compile(r"\s*\(\s*(?:[Ss]ee\s+)?(?:[Ss]ections?\s+)?" + _SECNUMS + r"\s*\)")
+# The patterns open with their bracket, not with the space before it, so that re can
+# look for that character; _sub_ref() drops the space before a reference it removes.
 _DOTTED_REF = re.compile(
-    r"\s*\(\s*[1-9]\d?\.\d{1,2}(?:\.\d{1,2})?"
+    r"\(\s*[1-9]\d?\.\d{1,2}(?:\.\d{1,2})?"
     r"(?:\s*[,;]\s*(?:and\s+)?[1-9]\d?(?:\.\d{1,2}){0,2})*\s*\)"
 )
-_SEE_BRACKET = re.compile(r"\s*\[\s*[Ss]ee\s+([^\[\]]{0,400}?)\s*\]")
-_SEE_PAREN = re.compile(r"\s*\(\s*[Ss]ee\s+((?:[^()]|\([^()]*\)){0,400}?)\s*\)")
+_SEE_BRACKET = re.compile(r"\[\s*[Ss]ee\s+([^\[\]]{0,400}?)\s*\]")
+_SEE_PAREN = re.compile(r"\(\s*[Ss]ee\s+((?:[^()]|\([^()]*\)){0,400}?)\s*\)")
 _TRAILING_JUNK = re.compile(r"(?:\s*(?:,|;|and|or|\.))+\s*$")
 
 
+_SECTION_WORD = re.compile(r"\b[Ss]ections?\s+" + _SECNUMS)
+_SPACE_PUNCT = re.compile(r"\s+([,;])")
+_WORDY = re.compile(r"[A-Za-z]{3}")
+
+
 def _see(inner: str) -> str:
-    inner = _NUM_PAREN.sub("", inner)
-    inner = re.sub(r"\b[Ss]ections?\s+" + _SECNUMS, "", inner)
+    if "(" in inner:
+        inner = _NUM_PAREN.sub("", inner)
+    if "ection" in inner:
+        inner = _SECTION_WORD.sub("", inner)
     inner = _TRAILING_JUNK.sub("", squash(inner))
-    inner = re.sub(r"\s+([,;])", r"\1", inner)
-    if not re.search(r"[A-Za-z]{3}", inner):
+    inner = _SPACE_PUNCT.sub(r"\1", inner)
+    if not _WORDY.search(inner):
         return ""
     return f" (see {inner})"
 
@@ -358,19 +382,37 @@ def tidy_refs(text: str) -> str:
     """Shorten cross-references: "[see Warnings and Precautions (5.1)]" -> "(see Warnings
     and Precautions)"; a bare "(5.1)" goes."""
     if "ee " in text:
-        text = _SEE_BRACKET.sub(lambda m: _see(m[1]), text)
-        text = _SEE_PAREN.sub(lambda m: _see(m[1]), text)
+        if "[" in text:
+            text = _sub_ref(_SEE_BRACKET, text, True)
+        if "(" in text:
+            text = _sub_ref(_SEE_PAREN, text, True)
     if "(" in text:
-        text = _DOTTED_REF.sub("", text)
+        text = _sub_ref(_DOTTED_REF, text, False)
     return text
 
 
-_BULLET = re.compile(r"\s*[•●▪■◦∙►]\s*")
+def _sub_ref(pattern: re.Pattern[str], text: str, see: bool) -> str:
+    """Replace each match by " (see ...)" or nothing, with the space before it."""
+    out: list[str] = []
+    pos = 0
+    for m in pattern.finditer(text):
+        out.append(text[pos : m.start()].rstrip())
+        if see:
+            out.append(_see(m[1]))
+        pos = m.end()
+    if not out:
+        return text
+    out.append(text[pos:])
+    return "".join(out)
+
+
+_BULLET_CHARS = "•●▪■◦∙►"
+_BULLET = re.compile(r"\s*[" + _BULLET_CHARS + r"]\s*")
 
 
 def bullets(text: str) -> list[Piece]:
     """A paragraph with bullet characters as its lead-in and a list; else one paragraph."""
-    if not _BULLET.search(text):
+    if not any(c in text for c in _BULLET_CHARS):
         return [Para(text)]
     parts = _BULLET.split(text)
     intro, items = parts[0], [p for p in parts[1:] if p.strip()]
