@@ -48,7 +48,9 @@ MAX_MANIFEST_BYTES = 64 << 20
 # (many manufacturers and repackagers of each generic), so about 1/8 of that text is
 # written. The index (medref's SQLite file) holds each section's text zlib-compressed
 # twice (the parsed monograph and the section row, about 1/3 of the text each) and an
-# FTS5 inverted index of about 0.4x the text: about 1.1x the monographs' size.
+# FTS5 inverted index of about 0.4x the text: about 1.1x the monographs' size
+# (benchmarks/openfda_scale.py --index measured 0.77x on its synthetic text, which
+# compresses far better than real label text).
 UNZIPPED_PER_ZIPPED = 5.0
 KEPT_TEXT = 0.45
 LABELS_PER_MONOGRAPH = 8.0
@@ -248,14 +250,28 @@ def download_files(
     return paths
 
 
+class _Shown:
+    """Progress in bytes of one file, never counting a byte twice across attempts."""
+
+    def __init__(self, progress: ImportProgress) -> None:
+        self.progress = progress
+        self.at = 0
+
+    def reached(self, n: int) -> None:
+        if n > self.at:
+            self.progress.advance(n - self.at)
+            self.at = n
+
+
 def _fetch(f: DownloadFile, part: Path, progress: ImportProgress) -> None:
     """Download f.url into part, resuming; retries a dropped connection RETRIES times."""
     attempt = 0
     progress.start(f"Downloading {f.name}", f.size_bytes or None, "bytes")
+    shown = _Shown(progress)
     try:
         while True:
             try:
-                if _attempt(f, part, progress):
+                if _attempt(f, part, shown):
                     return
                 reason = "the connection closed before the end of the file"
             except DownloadProblem:
@@ -279,7 +295,7 @@ def _fetch(f: DownloadFile, part: Path, progress: ImportProgress) -> None:
 _CONTENT_RANGE = re.compile(r"bytes\s+(\d+)-(\d+)/(\d+|\*)")
 
 
-def _attempt(f: DownloadFile, part: Path, progress: ImportProgress) -> bool:
+def _attempt(f: DownloadFile, part: Path, shown: _Shown) -> bool:
     """One request. True when the server sent the whole rest of the file."""
     have = part.stat().st_size if part.exists() else 0
     headers = {"Range": f"bytes={have}-"} if have else {}
@@ -304,7 +320,7 @@ def _attempt(f: DownloadFile, part: Path, progress: ImportProgress) -> bool:
                 return False
         elif have:
             mode, have = "wb", 0  # the server ignored Range and sends the whole file
-        progress.advance(have)
+        shown.reached(have)
         length = resp.headers.get("Content-Length")
         expected = int(length) if length and length.isdigit() else None
         got = 0
@@ -315,7 +331,7 @@ def _attempt(f: DownloadFile, part: Path, progress: ImportProgress) -> bool:
                     break
                 out.write(chunk)
                 got += len(chunk)
-                progress.advance(len(chunk))
+                shown.reached(have + got)
     return expected is None or got >= expected
 
 

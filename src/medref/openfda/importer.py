@@ -12,7 +12,7 @@ from collections.abc import Sequence, Set
 from pathlib import Path
 
 from medref.corpus import user_data_dir
-from medref.errors import OutputProblem
+from medref.errors import OutputProblem, UsageError
 from medref.names import name_key
 from medref.openfda.label import check
 from medref.openfda.mapping import render
@@ -53,6 +53,8 @@ def import_files(
     complete: the sources are the whole export; every earlier monograph not made now goes.
     Raises UsageError for a missing source and OutputProblem when out_dir is not writable.
     """
+    if not sources:
+        raise UsageError("no files to import", hint="give .json or .json.zip files, or '-'")
     srcs = resolve_sources(sources)
     try:
         try:
