@@ -43,20 +43,22 @@ def resolve_sources(sources: Sequence[str | Path], stdin: IO[bytes] | None = Non
 
     Raises UsageError for a missing file or a folder.
     """
-    out: list[Source] = []
-    for raw in sources:
-        name = str(raw)
-        if name == STDIN:
-            if any(s.name == STDIN for s in out):
-                raise UsageError("'-' (standard input) given twice")
-            out.append(Source(STDIN, _spool(stdin or sys.stdin.buffer), STDIN, temporary=True))
-            continue
-        path = Path(raw).expanduser()
-        if not path.exists():
+    names = [str(raw) for raw in sources]
+    if names.count(STDIN) > 1:
+        raise UsageError("'-' (standard input) given twice")
+    for name in names:
+        path = Path(name).expanduser()
+        if name != STDIN and not path.exists():
             raise UsageError(f"{name}: no such file", hint="give .json or .json.zip files")
-        if path.is_dir():
+        if name != STDIN and path.is_dir():
             raise UsageError(f"{name}: is a folder", hint="give .json or .json.zip files")
-        out.append(Source(name, path, path.name))
+    out: list[Source] = []
+    for name in names:
+        if name == STDIN:  # spooled only once every other source is known to exist
+            out.append(Source(STDIN, _spool(stdin or sys.stdin.buffer), STDIN, temporary=True))
+        else:
+            path = Path(name).expanduser()
+            out.append(Source(name, path, path.name))
     return out
 
 
