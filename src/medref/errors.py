@@ -59,3 +59,10 @@ class EnvironmentProblem(MedrefError):
 class OutputProblem(MedrefError):
     code = "io"
     exit_code = EXIT_IO
+
+
+class DownloadProblem(MedrefError):
+    """A download could not be completed or verified (network, size, zip or record count)."""
+
+    code = "download"
+    exit_code = EXIT_ENVIRONMENT
