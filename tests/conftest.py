@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -99,3 +101,41 @@ def monograph_text(title: str, body: str = "", **front: Any) -> str:
         lines.append(f"{key}: {json.dumps(value)}")
     lines.append("---")
     return "\n".join(lines) + f"\n# {title}\n" + (body or "### Usage\nSome usage text.\n")
+
+
+# The installed console script, as a user runs it: next to this Python in its environment.
+MEDREF = Path(sys.executable).parent / "medref"
+
+
+class Proc:
+    """The result of one run of the installed `medref` in a subprocess."""
+
+    def __init__(self, proc: subprocess.CompletedProcess[str]) -> None:
+        self.code = proc.returncode
+        self.out = proc.stdout
+        self.err = proc.stderr
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+@pytest.fixture
+def medref() -> Callable[..., Proc]:
+    """Run the installed console script with the test's environment (cache, user dirs)."""
+    assert MEDREF.exists(), f"{MEDREF} is missing: install medref (pip install -e .) first"
+
+    def invoke(*args: str, env: dict[str, str] | None = None, input: str | None = None) -> Proc:
+        full = {**os.environ, **(env or {})}
+        proc = subprocess.run(
+            [str(MEDREF), *args],
+            capture_output=True,
+            text=True,
+            env=full,
+            input=input if input is not None else "",
+            timeout=120,
+            check=False,
+        )
+        assert "Traceback" not in proc.stderr, proc.stderr
+        return Proc(proc)
+
+    return invoke

@@ -8,16 +8,15 @@ import io
 import json
 import re
 import sys
-import threading
 import zipfile
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from localserver import ZIP_NAME, Server, publish, serve
 from medref.errors import DownloadProblem, UsageError
 from medref.models import Monograph, Section
 from medref.names import name_key
@@ -649,93 +648,10 @@ def test_prose_is_never_read_as_html(out: Path, tmp_path: Path) -> None:
 # Downloads, against a real local HTTP server
 
 
-class _Server(ThreadingHTTPServer):
-    files: dict[str, bytes]
-    drops: list[int]  # for each coming request of a .zip, close after this many bytes
-    ignore_range: bool
-    log: list[tuple[str, str | None]]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-    def do_GET(self) -> None:
-        body = self.server.files.get(self.path)
-        rng = self.headers.get("Range")
-        self.server.log.append((self.path, rng))
-        if body is None:
-            self.send_error(404)
-            return
-        start = 0
-        m = re.fullmatch(r"bytes=(\d+)-", rng or "")
-        if m and not self.server.ignore_range:
-            start = int(m[1])
-            if start >= len(body):
-                self.send_response(416)
-                self.send_header("Content-Range", f"bytes */{len(body)}")
-                self.send_header("Content-Length", "0")
-                self.end_headers()
-                return
-            self.send_response(206)
-            self.send_header("Content-Range", f"bytes {start}-{len(body) - 1}/{len(body)}")
-        else:
-            self.send_response(200)
-        data = body[start:]
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.path.endswith(".zip") and self.server.drops:
-            cut = self.server.drops.pop(0)
-            self.wfile.write(data[:cut])
-            self.wfile.flush()
-            self.close_connection = True
-            return
-        self.wfile.write(data)
-
-
 @pytest.fixture
-def server() -> Iterator[_Server]:
-    srv = _Server(("127.0.0.1", 0), _Handler)
-    srv.files, srv.drops, srv.ignore_range, srv.log = {}, [], False, []
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+def server() -> Iterator[Server]:
+    with serve() as srv:
         yield srv
-    finally:
-        srv.shutdown()
-        srv.server_close()
-
-
-ZIP_NAME = "drug-label-0001-of-0001.json.zip"
-
-
-def _publish(srv: _Server, data: bytes, *, size_mb: str | None = None) -> str:
-    base = f"http://127.0.0.1:{srv.server_address[1]}"
-    srv.files[f"/{ZIP_NAME}"] = data
-    manifest = {
-        "meta": {"last_updated": "2026-11-20"},
-        "results": {
-            "drug": {
-                "label": {
-                    "export_date": "2026-11-20",
-                    "total_records": 2,
-                    "partitions": [
-                        {
-                            "display_name": "drug label (part 1 of 1)",
-                            "file": f"{base}/{ZIP_NAME}",
-                            "size_mb": size_mb or f"{len(data) / 1e6:.4f}",
-                            "records": 2,
-                        }
-                    ],
-                },
-                "event": {"partitions": []},
-            }
-        },
-    }
-    srv.files["/download.json"] = json.dumps(manifest).encode()
-    return f"{base}/download.json"
 
 
 @pytest.fixture
@@ -754,9 +670,9 @@ def no_retry_pause(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_plan_download_reads_the_manifest(
-    server: _Server, payload: bytes, monkeypatch: pytest.MonkeyPatch
+    server: Server, payload: bytes, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    url = _publish(server, payload)
+    url = publish(server, payload)
     assert DEFAULT_MANIFEST_URL == "https://api.fda.gov/download.json"
     monkeypatch.setenv(MANIFEST_ENV, url)
     plan = plan_download()
@@ -769,9 +685,9 @@ def test_plan_download_reads_the_manifest(
 
 
 def test_download_resumes_after_a_dropped_connection(
-    server: _Server, payload: bytes, tmp_path: Path
+    server: Server, payload: bytes, tmp_path: Path
 ) -> None:
-    plan = plan_download(_publish(server, payload))
+    plan = plan_download(publish(server, payload))
     server.drops = [1000]  # the first response stops after 1000 bytes
     rec = Recorder()
     paths = download_files(plan, tmp_path / "dl", progress=rec)
@@ -791,9 +707,9 @@ def test_download_resumes_after_a_dropped_connection(
 
 
 def test_interrupted_download_keeps_the_part_and_a_later_run_resumes(
-    server: _Server, payload: bytes, tmp_path: Path
+    server: Server, payload: bytes, tmp_path: Path
 ) -> None:
-    plan = plan_download(_publish(server, payload))
+    plan = plan_download(publish(server, payload))
     server.drops = [700] * (download_mod.RETRIES + 1)  # every attempt is cut short
     dest = tmp_path / "dl"
     with pytest.raises(DownloadProblem, match="download interrupted"):
@@ -809,9 +725,9 @@ def test_interrupted_download_keeps_the_part_and_a_later_run_resumes(
 
 
 def test_a_server_that_ignores_range_restarts_the_file_cleanly(
-    server: _Server, payload: bytes, tmp_path: Path
+    server: Server, payload: bytes, tmp_path: Path
 ) -> None:
-    plan = plan_download(_publish(server, payload))
+    plan = plan_download(publish(server, payload))
     server.drops = [900]
     server.ignore_range = True
     download_files(plan, tmp_path / "dl")
@@ -819,43 +735,43 @@ def test_a_server_that_ignores_range_restarts_the_file_cleanly(
 
 
 def test_size_mismatch_is_a_download_problem(
-    server: _Server, payload: bytes, tmp_path: Path
+    server: Server, payload: bytes, tmp_path: Path
 ) -> None:
-    plan = plan_download(_publish(server, payload, size_mb="1.50"))
+    plan = plan_download(publish(server, payload, size_mb="1.50"))
     with pytest.raises(DownloadProblem, match=r"the manifest says 1\.50 MB"):
         download_files(plan, tmp_path / "dl")
     assert list((tmp_path / "dl").glob("*.zip*")) == []
 
 
 def test_size_allows_the_rounding_of_size_mb(
-    server: _Server, payload: bytes, tmp_path: Path
+    server: Server, payload: bytes, tmp_path: Path
 ) -> None:
     # Two decimals: anything within 5,000 bytes of the rounded value is the same size.
     rounded = f"{round(len(payload) / 1e6, 2):.2f}"
-    plan = plan_download(_publish(server, payload, size_mb=rounded))
+    plan = plan_download(publish(server, payload, size_mb=rounded))
     assert download_files(plan, tmp_path / "dl")[0].read_bytes() == payload
     off = f"{len(payload) / 1e6 + 0.0002:.4f}"  # four decimals: only 50 bytes of slack
-    plan = plan_download(_publish(server, payload, size_mb=off))
+    plan = plan_download(publish(server, payload, size_mb=off))
     with pytest.raises(DownloadProblem, match="manifest says"):
         download_files(plan, tmp_path / "dl2")
 
 
-def test_record_count_must_match_meta_total(server: _Server, tmp_path: Path) -> None:
+def test_record_count_must_match_meta_total(server: Server, tmp_path: Path) -> None:
     data = zip_bytes(bulk(records("otc.json"), total=3))
-    plan = plan_download(_publish(server, data))
+    plan = plan_download(publish(server, data))
     with pytest.raises(DownloadProblem, match="1 records read, but the file says 3"):
         download_files(plan, tmp_path / "dl")
     assert not (tmp_path / "dl" / ZIP_NAME).exists()
 
 
-def test_damaged_zip_is_not_renamed_into_place(server: _Server, tmp_path: Path) -> None:
-    plan = plan_download(_publish(server, crc_damaged_zip(records("otc.json"))))
+def test_damaged_zip_is_not_renamed_into_place(server: Server, tmp_path: Path) -> None:
+    plan = plan_download(publish(server, crc_damaged_zip(records("otc.json"))))
     with pytest.raises(DownloadProblem, match="Bad CRC-32"):
         download_files(plan, tmp_path / "dl")
     assert not (tmp_path / "dl" / ZIP_NAME).exists()
 
 
-def test_unreadable_manifest_is_a_download_problem(server: _Server) -> None:
+def test_unreadable_manifest_is_a_download_problem(server: Server) -> None:
     base = f"http://127.0.0.1:{server.server_address[1]}"
     with pytest.raises(DownloadProblem, match="cannot read the openFDA manifest"):
         plan_download(f"{base}/missing.json")

@@ -478,11 +478,16 @@ def paths(as_json: JsonOpt = False, *, opts: Globals) -> None:
     def body() -> None:
         from medref.corpus import cache_dir
 
+        from medref.openfda import default_import_dir
+
         rows = [{"path": str(c.path), "origin": c.origin} for c in opts.library().paths()]
+        imported = default_import_dir()
+        imports = [{"path": str(imported), "source": "openfda"}] if imported.is_dir() else []
         if as_json:
-            out.json({"corpora": rows, "cache_dir": str(cache_dir())})
+            out.json({"corpora": rows, "imports": imports, "cache_dir": str(cache_dir())})
         else:
             out.lines(f"{r['path']}\t{r['origin']}" for r in rows)
+            out.lines(f"{i['path']}\timported FDA labels (in the user data dir)" for i in imports)
 
     _run(out, body)
 
@@ -526,6 +531,100 @@ def validate(
         return 1 if errors else 0
 
     _run(out, body)
+
+
+import_app = typer.Typer(
+    help="Import monographs from public sources (FDA drug labels).",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+app.add_typer(import_app, name="import")
+
+
+@import_app.command("openfda")
+@global_options
+def import_openfda(
+    files: Annotated[
+        list[str] | None,
+        typer.Argument(
+            help="openFDA label files (.json, .json.zip, or - for stdin); none: download all.",
+            show_default=False,
+            metavar="FILE...",
+        ),
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--out", "-o", help="Folder for the monographs (default: user data).", metavar="DIR"
+        ),
+    ] = None,
+    per_label: Annotated[
+        bool, typer.Option("--per-label", help="One monograph per label, not per generic.")
+    ] = False,
+    prune: Annotated[
+        bool, typer.Option("--prune", help="Remove monographs whose labels are gone.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Download without asking.")] = False,
+    as_json: JsonOpt = False,
+    *,
+    opts: Globals,
+) -> None:
+    """Import FDA drug labels (public domain) as monographs, offline from then on.
+
+    Example: medref import openfda drug-label-0001-of-0013.json.zip
+    """
+    out = opts.output(as_json)
+
+    def body() -> int:
+        from medref.output import TaskProgress
+
+        lib = opts.library()
+        progress = TaskProgress()
+        try:
+            if files:
+                summary = lib.import_openfda(
+                    files, out_dir=out_dir, per_label=per_label, prune=prune, progress=progress
+                )
+            else:
+                plan = lib.plan_openfda_download()
+                _confirm_download(plan, yes)
+                summary = lib.download_openfda(
+                    plan, out_dir=out_dir, per_label=per_label, progress=progress
+                )
+        finally:
+            progress.finish()
+        if as_json:
+            out.json(summary.to_dict())
+        else:
+            from medref import render
+
+            out.lines(render.import_summary(summary))
+        # 1 tells a script that something was left out (the rest was imported).
+        return 1 if summary.skipped_any else 0
+
+    _run(out, body)
+
+
+def _confirm_download(plan: Any, yes: bool) -> None:
+    """Say what the download costs, and ask on a terminal unless --yes."""
+    from medref.errors import UsageError
+    from medref.output import warn
+
+    mb = 1_000_000
+    print(
+        f"medref: {len(plan.files)} files of FDA drug labels ({plan.total_records:,} labels),"
+        f" {plan.total_bytes / mb:,.0f} MB to download; about"
+        f" {plan.estimated_monograph_bytes / mb:,.0f} MB of monographs and"
+        f" {plan.estimated_index_bytes / mb:,.0f} MB of index",
+        file=sys.stderr,
+    )
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise UsageError("not downloading without --yes", hint="run it again with --yes")
+    if not typer.confirm("Download and import them?", default=False, err=True):
+        warn("nothing downloaded")
+        raise typer.Exit(1)
 
 
 def main() -> NoReturn:

@@ -66,6 +66,8 @@ EXTRA_LABELS = frozenset(
 )
 
 KNOWN_FRONT_MATTER = frozenset({"title", "aliases", "class", "tags", "sources", "reviewed"})
+# Written by `medref import`: where the monograph came from and the label it was made from.
+IMPORTED_FRONT_MATTER = frozenset({"imported", "route", "source"})
 # Keys that Jekyll sites put in front matter; accepted and ignored.
 JEKYLL_KEYS = frozenset(
     {

@@ -27,6 +27,7 @@ from medref.names import typed
 
 if TYPE_CHECKING:
     from medref.index import Index
+    from medref.openfda import DownloadPlan, ImportProgress, ImportSummary
     from medref.validate import Finding
 
 T = TypeVar("T")
@@ -194,3 +195,79 @@ class Library:
         from medref.validate import validate
 
         return validate([Path(p) for p in paths] or None, self.corpora, strict)
+
+    # -- importing FDA labels -------------------------------------------------------
+
+    def hand_written_names(self, out_dir: Path | None = None) -> set[str]:
+        """Name keys of every title and alias of monographs not imported into out_dir."""
+        from medref.names import name_key
+
+        skip = str((out_dir or _import_dir()).resolve()) + "/"
+        names: set[str] = set()
+        for row in self.list():
+            if not row["source"].startswith(skip):
+                names.update(name_key(n) for n in [row["title"], *row["aliases"]])
+        names.discard("")
+        return names
+
+    def import_openfda(
+        self,
+        sources: Sequence[str | Path],
+        *,
+        out_dir: Path | None = None,
+        per_label: bool = False,
+        prune: bool = False,
+        complete: bool = False,
+        progress: ImportProgress | None = None,
+    ) -> ImportSummary:
+        """Write monographs from openFDA label files (`.json`, `.json.zip`, "-" for stdin).
+
+        They go to the user data folder's monographs/openfda (a corpus like the others)
+        or out_dir, with ids prefixed `fda-`; brand names that hand-written monographs
+        already use are not added as aliases.
+        """
+        from medref.openfda import import_files
+
+        out = out_dir or _import_dir()
+        return import_files(
+            sources,
+            out,
+            per_label=per_label,
+            prune=prune,
+            complete=complete,
+            hand_written_names=self.hand_written_names(out),
+            progress=progress,
+        )
+
+    def plan_openfda_download(self, manifest_url: str | None = None) -> DownloadPlan:
+        """The files openFDA's download manifest lists, their sizes and disk estimates."""
+        from medref.openfda import plan_download
+
+        return plan_download(manifest_url)
+
+    def download_openfda(
+        self,
+        plan: DownloadPlan,
+        *,
+        out_dir: Path | None = None,
+        per_label: bool = False,
+        progress: ImportProgress | None = None,
+    ) -> ImportSummary:
+        """Download every file of the plan (resumably), then import them all.
+
+        Nothing is imported until every file is whole; monographs whose labels are gone
+        from this complete export are removed.
+        """
+        from medref.corpus import cache_dir
+        from medref.openfda import download_files
+
+        files = download_files(plan, cache_dir() / "openfda-downloads", progress=progress)
+        return self.import_openfda(
+            files, out_dir=out_dir, per_label=per_label, complete=True, progress=progress
+        )
+
+
+def _import_dir() -> Path:
+    from medref.openfda import default_import_dir
+
+    return default_import_dir()

@@ -148,6 +148,10 @@ class Monograph(NamedTuple):
     corpus: str = ""  # label of the corpus the file belongs to
     front_matter_keys: tuple[str, ...] = ()
     problems: tuple[Problem, ...] = ()
+    imported: str | None = None  # where an imported monograph came from ("openfda")
+    label: dict[str, str] | None = None  # an imported label's identity (front matter `source`)
+    # Imported labels that share this hand-written monograph's title or alias (by id).
+    fda_labels: tuple[str, ...] = ()
 
     def section_keys(self) -> list[str]:
         """Keys of the sections present, in document order, without repeats."""
@@ -174,6 +178,9 @@ class Monograph(NamedTuple):
             "sources": list(self.sources),
             "reviewed": self.reviewed,
             "source": self.source,
+            "imported": self.imported,
+            "label": self.label,
+            "fda_labels": list(self.fda_labels),
         }
 
     def faq_dict(self, faqs: tuple[Faq, ...] | None = None) -> dict[str, Any]:
@@ -221,6 +228,8 @@ class Monograph(NamedTuple):
             ),
             faqs=tuple(Faq(q, a, ing) for q, a, ing in d["faqs"]),
             problems=tuple(Problem(c, m, ln, lv) for c, m, ln, lv in d["problems"]),
+            imported=d["imported"],
+            label=d["label"],
         )
 
 

@@ -248,3 +248,49 @@ class BuildProgress:
         if self.bar is not None:
             self.bar.stop()
             self.bar = None
+
+
+class TaskProgress:
+    """Progress bars on stderr for long tasks (downloads, imports); silent when not a terminal.
+
+    Implements medref.openfda.ImportProgress.
+    """
+
+    def __init__(self) -> None:
+        self.enabled = _isatty(sys.stderr)
+        self.bar: Any = None
+        self.task: Any = None
+
+    def start(self, task: str, total: int | None, unit: str) -> None:
+        if not self.enabled:
+            return
+        from rich.progress import (
+            BarColumn,
+            DownloadColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeRemainingColumn,
+        )
+
+        self.finish()
+        count = DownloadColumn() if unit == "bytes" else MofNCompleteColumn()
+        self.bar = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            count,
+            TimeRemainingColumn(),
+            console=make_console(True, sys.stderr),
+            transient=True,
+        )
+        self.bar.start()
+        self.task = self.bar.add_task(task, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None:
+            self.bar.advance(self.task, n)
+
+    def finish(self) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+            self.bar = None

@@ -228,6 +228,14 @@ def _as_text(value: Any) -> str | None:
     return str(value).strip() or None
 
 
+def _as_mapping(value: Any) -> dict[str, str] | None:
+    """A front-matter mapping of text values (an imported label's `source`), or None."""
+    if not isinstance(value, dict):
+        return None
+    out = {str(k): text for k, v in value.items() if (text := _as_text(v)) is not None}
+    return out or None
+
+
 def _as_list(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
@@ -735,4 +743,6 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
         corpus=corpus,
         front_matter_keys=tuple(fm),
         problems=tuple(problems),
+        imported=_as_text(fm.get("imported")),
+        label=_as_mapping(fm.get("source")),
     )

@@ -259,8 +259,36 @@ def monograph(mono: Monograph, sections: Sequence[Section]) -> Group:
         parts.extend(section(sec))
     if not sections:
         parts += [Text(), Text("This monograph has no text.", style=STYLE_META)]
+    notes = provenance(mono)
+    if notes:
+        parts += [Text(), *notes]
     parts += [Text(), footer()]
     return Group(*parts)
+
+
+def provenance(mono: Monograph) -> list[Text]:
+    """Lines above the footer: an imported label's source and date; labels that exist too."""
+    out = []
+    label = mono.label or {}
+    if mono.imported is not None:
+        date = label.get("effective_time", "")
+        if len(date) == 8 and date.isdigit():
+            date = f"{date[:4]}-{date[4:6]}-{date[6:]}"
+        what = " ".join(
+            p
+            for p in ("FDA", label.get("product_type", ""), "label", label.get("manufacturer"))
+            if p
+        )
+        line = f"Source: {what}" + (f", effective {date}" if date else "")
+        if label.get("url"):
+            line += f" · {label['url']}"
+        out.append(Text(safe_line(line), style=STYLE_META))
+    if mono.fda_labels:
+        ids = ", ".join(mono.fda_labels)
+        out.append(
+            Text(safe_line(f"An FDA label exists too: {ids} (medref show ID)"), style=STYLE_META)
+        )
+    return out
 
 
 def faqs(mono: Monograph, items: Sequence[Faq], query: str | None = None) -> Group:
@@ -402,3 +430,21 @@ def _compare_cell(key: str, secs: Sequence[Section]) -> list[RenderableType]:
         out.append(Text(safe_line(s.label), style=STYLE_HEADING))
         out.extend(blocks(s.blocks))
     return out
+
+
+def import_summary(summary: Any) -> list[str]:
+    """`medref import` in plain lines: what was read, written and left out, and why."""
+    lines = [
+        f"read {summary.labels_read} labels into {summary.out_dir}",
+        f"monographs: {summary.written} new, {summary.updated} updated,"
+        f" {summary.unchanged} unchanged, {summary.removed} removed",
+    ]
+    if summary.retitled:
+        lines.append(
+            f"titled from their own text: {summary.retitled} labels whose openfda names"
+            " described another product"
+        )
+    if summary.skipped:
+        lines.append(f"skipped: {len(summary.skipped)}")
+        lines += [f"  {source}: {reason}" for source, reason in summary.skipped]
+    return lines

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from medref.corpus import Corpus, FileEntry, assign_ids, scan
-from medref.labels import JEKYLL_KEYS, KNOWN_FRONT_MATTER
+from medref.labels import IMPORTED_FRONT_MATTER, JEKYLL_KEYS, KNOWN_FRONT_MATTER
 from medref.models import BOXED_WARNING, CANONICAL_KEYS, Monograph
 from medref.names import name_key
 from medref.parse import parse, read_text
@@ -58,7 +58,8 @@ def _entries(paths: list[Path]) -> tuple[list[FileEntry], list[Finding]]:
 def _check_front_matter(mono: Monograph, file: str) -> list[Finding]:
     out = []
     for key in mono.front_matter_keys:
-        if key not in KNOWN_FRONT_MATTER and key not in JEKYLL_KEYS:
+        imported_key = mono.imported is not None and key in IMPORTED_FRONT_MATTER
+        if key not in KNOWN_FRONT_MATTER and key not in JEKYLL_KEYS and not imported_key:
             out.append(
                 Finding(file, 1, "warning", "unknown-key", f"unknown front-matter key {key!r}")
             )
@@ -80,14 +81,16 @@ def _check_front_matter(mono: Monograph, file: str) -> list[Finding]:
 
 def _check_sections(mono: Monograph, file: str, strict: bool) -> list[Finding]:
     out = []
-    level = "error" if strict else "warning"
+    # An imported label has the sections its label has: the house rule is for hand-written ones.
+    level = "error" if strict and mono.imported is None else "warning"
     by_key: dict[str, list[Any]] = {}
     for s in mono.sections:
         by_key.setdefault(s.key, []).append(s)
     for key in CANONICAL_KEYS:
         found = by_key.get(key)
         if not found:
-            out.append(Finding(file, 1, level, "missing-section", f"no '{key}' section"))
+            if mono.imported is None:  # an imported label has only the sections it has
+                out.append(Finding(file, 1, level, "missing-section", f"no '{key}' section"))
         elif not any(s.text.strip() for s in found):
             out.append(
                 Finding(

@@ -68,19 +68,20 @@ class Writer:
             r.aliases,
             r.meta,
             r.listing,
+            int(r.imported),
             r.data,
         )
         if doc is None:
             cur = conn.execute(
                 "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, aliases, meta,"
-                " listing, data) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                " listing, imported, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 values,
             )
             doc = int(cur.lastrowid or 0)
         else:
             conn.execute(
                 "UPDATE docs SET path=?, corpus=?, rel=?, stamp=?, id=?, active=?, title=?,"
-                " aliases=?, meta=?, listing=?, data=? WHERE doc=?",
+                " aliases=?, meta=?, listing=?, imported=?, data=? WHERE doc=?",
                 (*values, doc),
             )
         if not active:

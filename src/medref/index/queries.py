@@ -81,22 +81,25 @@ class Index:
         if by_id:
             return int(by_id[0])
         rows = self.conn.execute(
-            "SELECT n.doc, n.rank, d.id FROM names n JOIN docs d ON d.doc=n.doc"
+            "SELECT n.doc, n.rank, d.id, d.imported FROM names n JOIN docs d ON d.doc=n.doc"
             f" WHERE n.norm=? AND d.active AND n.rank < {INGREDIENT_RANK}"
-            " ORDER BY n.rank, d.corpus, d.doc",
+            " ORDER BY d.imported, n.rank, d.corpus, d.doc",
             (key,),
         ).fetchall()
         if rows:
-            # A title beats an alias; two monographs with the same best kind of name are
-            # never picked between silently (a user's file may share a brand name).
-            ids = list(dict.fromkeys(mono_id for _doc, rank, mono_id in rows if rank == rows[0][1]))
+            # A hand-written monograph beats imported labels of the same name (rows come
+            # hand-written first), a title beats an alias, and two monographs with the same
+            # best kind of name are never picked between silently (a user's file may share a
+            # brand name; many labels share a generic name).
+            first_doc, best, _id, imported = rows[0]
+            ids = list(dict.fromkeys(r[2] for r in rows if r[3] == imported and r[1] == best))
             if len(ids) > 1:
-                kind = ("id", "title", "alias")[rows[0][1]]
+                kind = ("id", "title", "alias")[best]
                 raise Ambiguous(
                     f"{shown_name(name)} is the {kind} of {len(ids)} monographs",
                     suggestions=ids[:10],
                 )
-            return int(rows[0][0])
+            return int(first_doc)
         raise NotFound(
             f"no monograph named {shown_name(name)}",
             suggestions=self.suggest(key),
@@ -135,7 +138,23 @@ class Index:
 
     def get(self, name: str) -> Monograph:
         doc = self.resolve(name)
-        return self.load(doc)
+        mono = self.load(doc)
+        if mono.imported is None:
+            labels = self.fda_labels(mono)
+            if labels:
+                mono = mono._replace(fda_labels=labels)
+        return mono
+
+    def fda_labels(self, mono: Monograph) -> tuple[str, ...]:
+        """Ids of imported labels that share a hand-written monograph's title or aliases."""
+        keys = [k for k in {name_key(mono.title), *map(name_key, mono.aliases)} if k]
+        rows = self.conn.execute(
+            "SELECT DISTINCT d.id FROM names n JOIN docs d ON d.doc=n.doc"
+            f" WHERE d.imported AND d.active AND n.rank < {INGREDIENT_RANK}"
+            f" AND n.norm IN ({','.join('?' * len(keys))}) ORDER BY d.id",
+            keys,
+        ).fetchall()
+        return tuple(r[0] for r in rows)
 
     def load(self, doc: int) -> Monograph:
         self.verify((doc,))

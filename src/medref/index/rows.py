@@ -54,6 +54,7 @@ class Record(NamedTuple):
     warning: str | None  # a problem worth one warning line
     title: str | None
     listing: str | None  # JSON: this file's entry in `list --json`
+    imported: bool
     data: bytes | None  # packed monograph
     names: list[tuple[str, int]]  # (name key, rank)
     aliases: str  # joined, as indexed
@@ -66,7 +67,7 @@ def record_for(
     a: Assigned, mono: Monograph | None, error: str | None, data: bytes | None = None
 ) -> Record:
     if mono is None:
-        return Record(a, error, None, None, None, None, [], "", "", [], [])
+        return Record(a, error, None, None, None, False, None, [], "", "", [], [])
     # The parser decides each problem's level; errors mean the file was read only in part.
     warning = next(
         (f"{p.message} (line {p.line})" for p in mono.problems if p.level == "error"), None
@@ -103,6 +104,7 @@ def record_for(
             list_entry(a.id, mono.title, list(mono.aliases), mono.section_keys(), a.entry.path),
             ensure_ascii=False,
         ),
+        mono.imported is not None,
         data or pack(mono),
         [n for n in names if n[0]],
         aliases,

@@ -19,8 +19,8 @@ from medref.corpus import Corpus, FileEntry, cache_dir
 from medref.errors import EnvironmentProblem
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
-# 14: long sections as passages; 15: no problems column).
-SCHEMA_VERSION = 15
+# 14: long sections as passages; 15: no problems column; 16: imported monographs).
+SCHEMA_VERSION = 16
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -43,6 +43,7 @@ CREATE TABLE docs (
     aliases TEXT,          -- aliases joined with ' ; ', as the FTS5 table indexes them
     meta TEXT,             -- class and tags joined with ' ; ', likewise
     listing TEXT,          -- JSON: the entry in `list --json`, as json.dumps writes it
+    imported INTEGER NOT NULL DEFAULT 0,  -- 1: made by `medref import`, not hand-written
     data BLOB              -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
 );
 CREATE INDEX docs_id ON docs(id, active);
