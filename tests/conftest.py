@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable, Iterator
@@ -40,9 +41,33 @@ def update_golden(request: pytest.FixtureRequest) -> bool:
     return bool(request.config.getoption("--update-golden"))
 
 
+@pytest.fixture(scope="session")
+def bundled_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled monographs' index, built once per session (copied into each test's cache)."""
+    from medref.corpus import Corpus, bundled_dir
+    from medref.index import index_path, open_index
+
+    cache = tmp_path_factory.mktemp("bundled-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MEDREF_CACHE_DIR", str(cache))
+        ix = open_index([Corpus(bundled_dir(), "bundled")])
+        ix.conn.close()
+        return index_path([Corpus(bundled_dir(), "bundled")])
+
+
 @pytest.fixture(autouse=True)
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    request: pytest.FixtureRequest,
+    bundled_index: Path,
+) -> Iterator[Path]:
     cache = tmp_path / "cache"
+    if "cold_cache" not in request.keywords:
+        # Most tests read the bundled monographs: start them from the session's index, as
+        # a user's second command does. Tests of the first build are marked cold_cache.
+        cache.mkdir()
+        shutil.copy2(bundled_index, cache / bundled_index.name)
     monkeypatch.setenv("MEDREF_CACHE_DIR", str(cache))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg-cache"))

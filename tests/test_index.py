@@ -29,6 +29,7 @@ def corpora_for(root: Path) -> list[Corpus]:
     return discover([root])[0]
 
 
+@pytest.mark.cold_cache
 def test_first_run_builds_a_cache_file_and_later_runs_parse_nothing(
     tmp_path: Path, isolated: Path
 ) -> None:
@@ -206,6 +207,7 @@ def test_full_text_index_matches_its_content_after_edits_and_removals(tmp_path: 
     assert hits == (0,)
 
 
+@pytest.mark.cold_cache
 def test_indexes_of_corpus_sets_unused_for_a_month_are_removed(
     tmp_path: Path, isolated: Path
 ) -> None:
