@@ -477,7 +477,6 @@ def paths(as_json: JsonOpt = False, *, opts: Globals) -> None:
 
     def body() -> None:
         from medref.corpus import cache_dir
-
         from medref.openfda import default_import_dir
 
         rows = [{"path": str(c.path), "origin": c.origin} for c in opts.library().paths()]
