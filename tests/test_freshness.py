@@ -133,7 +133,9 @@ def test_in_place_edits_elsewhere_wait_for_the_full_check(
     edit_in_place(root / "c" / "cetrizol.md", monograph_text("Cetrizol Forte"))
 
     def title() -> str:
-        return next(r["title"] for r in open_index(corpora).summaries() if r["id"] == "cetrizol")
+        return str(
+            next(r["title"] for r in open_index(corpora).summaries() if r["id"] == "cetrizol")
+        )
 
     assert title() == "Cetrizol"  # the documented trade-off: not seen by `list` yet...
     monkeypatch.setenv("MEDREF_RECHECK", "0")
@@ -223,10 +225,10 @@ def test_a_save_that_makes_a_file_a_hard_link_of_another_is_indexed_once(tmp_pat
 def test_whole_second_folder_times_stay_untrusted_for_two_seconds() -> None:
     from medref.corpus import folder_stamp
 
-    class Stat:
-        def __init__(self, t_ns: int) -> None:
-            self.st_mtime_ns = self.st_ctime_ns = t_ns
-            self.st_dev, self.st_ino = 1, 2
+    def Stat(t_ns: int) -> os.stat_result:  # noqa: N802 - reads as the stat it stands for
+        # (mode, ino, dev, nlink, uid, gid, size, atime, mtime, ctime), then the ns times.
+        fields = (0, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, t_ns, t_ns, t_ns)
+        return os.stat_result(fields)
 
     now = 1_000 * 10**9
     assert folder_stamp(Stat(now - 10**9), now) == ""  # whole seconds, 1 s ago: racy

@@ -29,7 +29,7 @@ def ix(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Index]:
 
 # (query, options, expected leading ids in order; a frozenset is a group of equal rank whose
 # members may come in any order, and "..." at the end means more results may follow)
-QUALITY: list[tuple[str, dict[str, object], list[object]]] = [
+QUALITY: list[tuple[str, dict[str, object], list[str | frozenset[str]]]] = [
     # known items by name
     ("colostrum", {}, ["colostrum"]),
     ("acetaminophen", {}, ["acetaminophen", "..."]),
@@ -94,12 +94,12 @@ QUALITY: list[tuple[str, dict[str, object], list[object]]] = [
 ]
 
 
-def check_order(ids: list[str], expected: list[object]) -> None:
+def check_order(ids: list[str], expected: list[str | frozenset[str]]) -> None:
     more = bool(expected) and expected[-1] == "..."
     groups = [e for e in expected if e != "..."]
     pos = 0
     for group in groups:
-        want = {group} if isinstance(group, str) else set(group)  # type: ignore[arg-type]
+        want = {group} if isinstance(group, str) else set(group)
         got = set(ids[pos : pos + len(want)])
         assert got == want, f"at {pos}: expected {sorted(want)}, got {ids[pos : pos + len(want)]}"
         pos += len(want)
@@ -111,7 +111,7 @@ def check_order(ids: list[str], expected: list[object]) -> None:
 
 @pytest.mark.parametrize("query, options, expected", QUALITY, ids=[q[0] for q in QUALITY])
 def test_quality_table(
-    ix: Index, query: str, options: dict[str, object], expected: list[object]
+    ix: Index, query: str, options: dict[str, object], expected: list[str | frozenset[str]]
 ) -> None:
     result = search(ix, query, limit=200, **options)  # type: ignore[arg-type]
     check_order([h.id for h in result.hits], expected)
