@@ -225,7 +225,7 @@ def test_a_save_that_makes_a_file_a_hard_link_of_another_is_indexed_once(tmp_pat
 def test_whole_second_folder_times_stay_untrusted_for_two_seconds() -> None:
     from medref.corpus import folder_stamp
 
-    def Stat(t_ns: int) -> os.stat_result:  # noqa: N802 - reads as the stat it stands for
+    def Stat(t_ns: int) -> os.stat_result:
         # (mode, ino, dev, nlink, uid, gid, size, atime, mtime, ctime), then the ns times.
         fields = (0, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0.0, 0.0, 0.0, t_ns, t_ns, t_ns)
         return os.stat_result(fields)
