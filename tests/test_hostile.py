@@ -494,21 +494,25 @@ def test_parser_never_raises_and_drops_nothing(body: str, fm: dict[str, Any]) ->
 
 @given(st.text(max_size=300))
 def test_parser_never_raises_on_arbitrary_text(text: str) -> None:
-    parse(text)
+    mono = parse(text)
+    assert mono.title and mono.id  # every file gets a name it can be found by
+    assert all(s.key and s.key == s.key.lower() for s in mono.sections)
 
 
 @given(st.text(max_size=200))
 def test_search_never_raises(text: str) -> None:
     ix = _shared_index()
     result = search(ix, text)
-    assert result.total >= len(result.hits)
+    assert result.total >= len(result.hits) and len(result.hits) <= 10
+    assert all(h.snippet.count("**") % 2 == 0 for h in result.hits)  # marks come in pairs
 
 
 @given(st.text(max_size=200))
 def test_lookup_never_raises(text: str) -> None:
     ix = _shared_index()
     with contextlib.suppress(NotFound, UsageError):
-        ix.get(text)
+        mono = ix.get(text)
+        assert ix.get(mono.id).id == mono.id  # what a name finds, its id finds too
 
 
 _INDEX: dict[str, Any] = {}
