@@ -16,7 +16,9 @@ class Server(ThreadingHTTPServer):
     files: dict[str, bytes]
     drops: list[int]  # for each coming request of a .zip, close after this many bytes
     ignore_range: bool
+    vanish_after_drop: bool  # after a dropped connection, the .zip answers 404 (a dead mirror)
     log: list[tuple[str, str | None]]
+    gone: bool
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -27,6 +29,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         body = self.server.files.get(self.path)
+        if self.path.endswith(".zip") and self.server.gone:
+            body = None
         rng = self.headers.get("Range")
         self.server.log.append((self.path, rng))
         if body is None:
@@ -54,6 +58,8 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.write(data[:cut])
             self.wfile.flush()
             self.close_connection = True
+            if self.server.vanish_after_drop:
+                self.server.gone = True
             return
         self.wfile.write(data)
 
@@ -63,6 +69,7 @@ def serve() -> Iterator[Server]:
     """A real HTTP server on 127.0.0.1 in a thread, serving `files` by path."""
     srv = Server(("127.0.0.1", 0), Handler)
     srv.files, srv.drops, srv.ignore_range, srv.log = {}, [], False, []
+    srv.vanish_after_drop, srv.gone = False, False
     thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:

@@ -129,11 +129,13 @@ def test_download_asks_for_yes_then_downloads_resumes_and_imports(
     assert refused.code == 2 and "--yes" in refused.err
     assert "1 files of FDA drug labels" in refused.err
     assert not imported_dir(tmp_path).exists()
-    server.drops = [100] * 10  # every attempt dies midway: nothing is imported
+    # The connection drops midway and the file is then gone: nothing is imported.
+    server.drops, server.vanish_after_drop = [1000], True
     failed = medref("import", "openfda", "--yes", env=env)
     assert failed.code != 0 and len(failed.err.strip().splitlines()) == 2
+    assert "404" in failed.err
     assert not list(imported_dir(tmp_path).glob("*.md"))
-    server.drops = []
+    server.gone = False
     done = medref("import", "openfda", "--yes", "--json", env=env)
     assert done.code == 0, done.err
     assert done.json()["written"] == 2
