@@ -6,18 +6,13 @@ section, a list item, bold text) and never decides how it looks; that is render.
 
 from __future__ import annotations
 
+import bisect
 import datetime as _dt
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from medref.labels import (
-    EXTRA_LABELS,
-    canonical_key,
-    label_key,
-)
 from medref.models import (
     BOLD,
     CODE,
@@ -33,6 +28,7 @@ from medref.models import (
     blocks_text,
 )
 from medref.names import slugify
+from medref.outline import SectionSpan, outline
 
 # A monograph is a few KB; anything this big is not one, and would stall every build.
 MAX_FILE_BYTES = 8 * 2**20
@@ -409,243 +405,44 @@ def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
 # Sections
 
 
-@dataclass(slots=True)
-class _Top:
-    """A top-level block: token range, source line range, and what it could start."""
-
-    start: int
-    end: int
-    line: int
-    end_line: int
-    heading_level: int  # 0 when not a heading
-    text: str  # heading text, or "" for other blocks
-    label: str | None  # bold lead-in label of a paragraph
-    canonical: str | None  # canonical key of the heading label or bold lead-in
-
-
-@dataclass(slots=True)
-class _Start:
-    top: int  # index into tops
-    line: int
-    key: str
-    heading: str
-    level: int  # heading level; 7 for bold labels and implicit sections
-    ingredient: str | None
-    by_label: bool = False
-    value: str | None = None
-    skip_first: bool = True  # the first top block is the heading itself
-    implicit: bool = False  # preamble/overview: emitted only when it has content
-
-
-def _split_heading(text: str) -> tuple[str, str | None]:
-    """'Generic Name: Colostrum' -> ('Generic Name', 'Colostrum'); 'Usage:' -> ('Usage', None)."""
-    text = text.strip()
-    if ":" in text:
-        label, _, value = text.partition(":")
-        if canonical_key(label) or label_key(label) in EXTRA_LABELS or not value.strip():
-            return label.strip(), value.strip() or None
-    return text, None
-
-
-def _tops(tokens: list[Any]) -> list[_Top]:
-    tops: list[_Top] = []
-    i = 0
-    n = len(tokens)
-    while i < n:
-        t = tokens[i]
-        j = i
-        if t.nesting == 1:
-            depth = 0
-            while j < n:
-                depth += tokens[j].nesting
-                if depth == 0:
-                    break
-                j += 1
-        line, end_line = t.map if t.map else (tops[-1].end_line if tops else 0, 0)
-        level = 0
-        text = ""
-        label = None
-        canon = None
-        if t.type == "heading_open" and i + 1 < n:
-            level = int(t.tag[1:])
-            text = "".join(s for s, _ in _inline_spans(tokens[i + 1])).strip()
-            canon = canonical_key(_split_heading(text)[0])
-        elif t.type == "paragraph_open" and i + 1 < n:
-            found = _bold_label(_inline_spans(tokens[i + 1]))
-            if found:
-                label = found[0]
-                canon = canonical_key(label)
-        tops.append(_Top(i, j + 1, line, end_line or line, level, text, label, canon))
-        i = j + 1
-    return tops
-
-
-def _group_flags(tops: list[_Top]) -> list[bool]:
-    """For each heading: does a canonical label follow before the next heading at its level?"""
-    flags = [False] * len(tops)
-    # next_canon[L]: is there a canonical label after this point, before a heading <= L?
-    seen = [False] * 8
-    for k in range(len(tops) - 1, -1, -1):
-        top = tops[k]
-        if top.heading_level:
-            lvl = top.heading_level
-            flags[k] = seen[lvl]
-            for level in range(lvl, 8):
-                seen[level] = False
-        if top.canonical:
-            for level in range(1, (top.heading_level or 8)):
-                seen[level] = True
-    return flags
-
-
-def _find_starts(tops: list[_Top], title_seen: bool) -> tuple[list[_Start], str | None]:
-    """Decide where sections begin. Returns (starts, text of the H1 used as title)."""
-    starts: list[_Start] = [
-        _Start(0, 0, "overview", "Overview", 7, None, implicit=True, skip_first=False)
-    ]
-    h1_title: str | None = None
-    group: tuple[str, int] | None = None
-    groups = _group_flags(tops)
-    last_heading = max((k for k, t in enumerate(tops) if t.heading_level), default=-1)
-    for k, top in enumerate(tops):
-        cur = starts[-1]
-        if top.heading_level:
-            level = top.heading_level
-            label, value = _split_heading(top.text)
-            if group and level <= group[1]:
-                group = None
-            if (
-                level == 1
-                and not title_seen
-                and h1_title is None
-                and not top.canonical
-                and cur.implicit
-            ):
-                h1_title = top.text
-                starts.append(
-                    _Start(
-                        k, top.line, "overview", "Overview", 7, None, implicit=True, skip_first=True
-                    )
-                )
-                continue
-            ingredient = group[0] if group else None
-            if top.canonical:
-                starts.append(
-                    _Start(k, top.line, top.canonical, label, level, ingredient, value=value)
-                )
-            elif cur.key == "faqs" and top.text.endswith("?") and not cur.implicit:
-                continue  # one heading per question stays inside the FAQs
-            elif groups[k] and top.text:
-                group = (top.text, level)
-                starts.append(
-                    _Start(k, top.line, "overview", top.text, level, top.text, implicit=True)
-                )
-            elif not cur.implicit and cur.level < level:
-                continue  # a sub-heading inside the current section
-            else:
-                key = slugify(label) or "section"
-                starts.append(
-                    _Start(k, top.line, key, label or top.text, level, ingredient, value=value)
-                )
-        elif top.label:
-            lk = label_key(top.label)
-            ingredient = group[0] if group else None
-            if top.canonical and top.canonical == cur.key and not cur.implicit:
-                continue  # "**How to take:**" inside Dosage is part of it, not a new one
-            if top.canonical:
-                starts.append(
-                    _Start(
-                        k,
-                        top.line,
-                        top.canonical,
-                        top.label,
-                        7,
-                        ingredient,
-                        by_label=True,
-                        skip_first=False,
-                    )
-                )
-            elif lk in EXTRA_LABELS and (cur.implicit or cur.by_label or k > last_heading):
-                starts.append(
-                    _Start(
-                        k,
-                        top.line,
-                        slugify(top.label),
-                        top.label,
-                        7,
-                        ingredient,
-                        by_label=True,
-                        skip_first=False,
-                    )
-                )
-    return starts, h1_title
-
-
-def _has_content(lines: list[str], start: int, end: int) -> bool:
-    return any(line.strip() for line in lines[start:end])
-
-
 def _sections(
-    tokens: list[Any], tops: list[_Top], starts: list[_Start], lines: list[str], line_offset: int
+    tokens: list[Any], spans: list[SectionSpan], lines: list[str], line_offset: int
 ) -> list[Section]:
+    """Each section of the outline, with the blocks markdown-it-py finds in its lines."""
+    # Top-level tokens by their first line: a section's blocks are those that start in it.
+    tops = [
+        (t.map[0], k)
+        for k, t in enumerate(tokens)
+        if t.level == 0 and t.nesting >= 0 and t.map is not None
+    ]
+    firsts = [line for line, _k in tops]
     sections: list[Section] = []
-    carry_line: int | None = None  # an empty group heading's line joins the next section
-    for n, st in enumerate(starts):
-        nxt = starts[n + 1] if n + 1 < len(starts) else None
-        end_line = nxt.line if nxt else len(lines)
-        first_top = st.top + (1 if st.skip_first else 0)
-        last_top = nxt.top if nxt else len(tops)
-        begin = st.line
-        if st.implicit:
-            body_start = tops[st.top].end_line if st.skip_first and tops else st.line
-            if st.ingredient is None and not _has_content(lines, body_start, end_line):
-                continue
-            if st.ingredient is not None and not _has_content(
-                lines, tops[st.top].end_line, end_line
-            ):
-                carry_line = st.line if carry_line is None else carry_line
-                continue
-            begin = body_start if st.ingredient is None else st.line
-        if carry_line is not None:
-            begin, carry_line = carry_line, None
-        if first_top < last_top:
-            blocks = _blocks(tokens, tops[first_top].start, tops[last_top - 1].end)
+    for span in spans:
+        a = bisect.bisect_left(firsts, span.body_start)
+        b = bisect.bisect_left(firsts, span.end)
+        if a < b:
+            end = tops[b][1] if b < len(tops) else len(tokens)
+            blocks = _blocks(tokens, tops[a][1], end)
         else:
             blocks = []
-        if st.by_label and blocks:
+        if span.by_label and blocks:
             found = _bold_label(list(blocks[0].spans))
             rest = found[1] if found else list(blocks[0].spans)
             blocks[0] = Block(blocks[0].kind, tuple(rest), blocks[0].depth, blocks[0].marker)
-        if st.value:
-            blocks.insert(0, Block("p", ((st.value, 0),)))
-        markdown = "\n".join(lines[begin:end_line]).strip("\n")
+        if span.value:
+            blocks.insert(0, Block("p", ((span.value, 0),)))
         sections.append(
             Section(
-                key=st.key,
-                heading=st.heading,
-                markdown=markdown,
+                key=span.key,
+                heading=span.heading,
+                markdown="\n".join(lines[span.begin : span.end]).strip("\n"),
                 text=blocks_text(blocks),
-                line=begin + 1 + line_offset,
-                ingredient=st.ingredient,
+                line=span.begin + 1 + line_offset,
+                ingredient=span.ingredient,
                 blocks=tuple(blocks),
             )
         )
-    return _ingredients_from_generic_names(sections)
-
-
-def _ingredients_from_generic_names(sections: list[Section]) -> list[Section]:
-    """In files that repeat the section set without ingredient headings, tag each repeat."""
-    keys = [s.key for s in sections if s.ingredient is None and s.key != "overview"]
-    generic = [s for s in sections if s.key == "generic-name" and s.ingredient is None]
-    if len(generic) < 2 or len(keys) == len(set(keys)):
-        return sections
-    out: list[Section] = []
-    current: str | None = None
-    for s in sections:
-        if s.key == "generic-name" and s.ingredient is None:
-            current = s.text.split("\n", 1)[0].strip() or None
-        out.append(s._replace(ingredient=current) if s.ingredient is None else s)
-    return out
+    return sections
 
 
 # ---------------------------------------------------------------------------------------
@@ -711,10 +508,10 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
     fm, body_start, problems = _split_front_matter(lines)
     body_lines = lines[body_start:]
     tokens = _markdown().parse("\n".join(body_lines))
-    tops = _tops(tokens)
     fm_title = _as_text(fm.get("title"))
-    starts, h1 = _find_starts(tops, title_seen=False)
-    sections = _sections(tokens, tops, starts, body_lines, body_start)
+    plan = outline(body_lines)
+    h1 = plan.h1
+    sections = _sections(tokens, plan.sections, body_lines, body_start)
     stem = Path(path).stem if path else ""
     title = fm_title or h1 or stem or "Untitled"
     if not fm_title and not any(p.code == "front-matter-yaml" for p in problems):

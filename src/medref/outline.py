@@ -1,0 +1,545 @@
+"""Where a monograph's sections begin, what their keys are and which lines belong to them.
+
+This is the one place that decides a monograph's sections. Index builds use it alone
+(with `plain_text` for the searchable text), so a build needs no Markdown parse; `parse.py`
+uses the same outline and parses each section's lines with markdown-it-py for display.
+So the index and the page never disagree about sections.
+
+The block scanner reads lines the way CommonMark (and markdown-it-py) finds top-level
+blocks: fenced and indented code, HTML blocks, lists, block quotes, ATX and setext
+headings, thematic breaks and paragraphs. Only headings and paragraphs that open with a
+bold label can start a section; everything else only needs its extent. tests/test_outline.py
+checks the sections against those found from markdown-it-py's own tokens.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from medref.labels import EXTRA_LABELS, canonical_key, label_key
+from medref.names import slugify
+
+_ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+_FENCE = re.compile(r"( {0,3})(`{3,}|~{3,})(.*)$")
+_HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
+_SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
+_LIST = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])([ \t]+|$)")
+_QUOTE = re.compile(r" {0,3}>")
+# HTML blocks (CommonMark 4.6): kinds 1-5 end at a marker, 6 and 7 at a blank line.
+_HTML_1 = re.compile(r" {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)", re.I)
+_HTML_1_END = re.compile(r"</(?:script|pre|style|textarea)>", re.I)
+_HTML_6 = re.compile(
+    r" {0,3}</?(?:address|article|aside|base|basefont|blockquote|body|caption|center|col"
+    r"|colgroup|dd|details|dialog|dir|div|dl|dt|fieldset|figcaption|figure|footer|form|frame"
+    r"|frameset|h[1-6]|head|header|hr|html|iframe|legend|li|link|main|menu|menuitem|nav"
+    r"|noframes|ol|optgroup|option|p|param|search|section|summary|table|tbody|td|tfoot|th"
+    r"|thead|title|tr|track|ul)(?:\s|/?>|$)",
+    re.I,
+)
+_HTML_7 = re.compile(
+    r" {0,3}(?:<[A-Za-z][A-Za-z0-9-]*(?:\s+[A-Za-z_:][\w.:-]*(?:\s*=\s*(?:[^\s\"'=<>`]+"
+    r"|'[^']*'|\"[^\"]*\"))?)*\s*/?>|</[A-Za-z][A-Za-z0-9-]*\s*>)\s*$"
+)
+_BOLD_LABEL = re.compile(r"\s*(\*\*|__)(.+?)\1")
+
+
+@dataclass(slots=True)
+class Top:
+    """A top-level block: its lines and what it could start."""
+
+    line: int  # first line, 0-based within the body
+    end_line: int  # one past its last line
+    heading_level: int  # 0 when not a heading
+    text: str  # heading text, or "" for other blocks
+    label: str | None  # bold lead-in label of a paragraph
+    canonical: str | None  # canonical key of the heading label or bold lead-in
+    kind: str = "other"  # "heading", "paragraph" or "other"
+
+
+@dataclass(slots=True)
+class Start:
+    top: int
+    line: int
+    key: str
+    heading: str
+    level: int  # heading level; 7 for bold labels and implicit sections
+    ingredient: str | None
+    by_label: bool = False
+    value: str | None = None
+    skip_first: bool = True  # the first top block is the heading itself
+    implicit: bool = False  # preamble/overview: emitted only when it has content
+
+
+@dataclass(slots=True)
+class SectionSpan:
+    """One section: its key, heading and lines (0-based, within the body), before parsing."""
+
+    key: str
+    heading: str
+    begin: int  # first line of its Markdown source, heading or label included
+    end: int  # one past its last line
+    body_start: int  # first line of its content (after its heading)
+    ingredient: str | None
+    by_label: bool
+    value: str | None  # text after "Heading:" on the heading line
+
+
+@dataclass(slots=True)
+class Outline:
+    sections: list[SectionSpan]
+    h1: str | None  # the text of the H1 used as the title, if any
+
+
+# ---------------------------------------------------------------------------------------
+# Inline text without Markdown (for headings, labels and the search index)
+
+_CODE_SPAN = re.compile(r"(`+)(.+?)\1", re.S)
+_IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
+_AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]*)>", re.I)
+_TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.S)
+_EMPHASIS = re.compile(
+    r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?!\w)"
+)
+_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_SPACES = re.compile(r"[ \t]+")
+
+
+def inline_text(text: str) -> str:
+    """Markdown inline text as plain text: links, emphasis, code marks and tags removed."""
+    if not any(c in text for c in "*_`[]<>\\&~!"):
+        return text
+    text = _CODE_SPAN.sub(lambda m: m.group(2).strip(" "), text)
+    text = _IMAGE.sub(r"\1", text)
+    text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    text = _AUTOLINK.sub(r"\1", text)
+    text = _TAG.sub("", text)
+    for _ in range(3):  # nested emphasis, innermost last
+        text, n = _EMPHASIS.subn(lambda m: m.group(2) or m.group(4) or "", text)
+        if not n:
+            break
+    text = _ESCAPE.sub(r"\1", text)
+    return html.unescape(text) if "&" in text else text
+
+
+def _bold_label(first_line: str) -> str | None:
+    """The `Label` of a paragraph opening with `**Label:**` or `**Label**:`, or None."""
+    m = _BOLD_LABEL.match(first_line)
+    if not m:
+        return None
+    bold = inline_text(m.group(2))
+    rest = first_line[m.end() :]
+    if ":" in bold:
+        label = bold.partition(":")[0]
+    elif rest.lstrip().startswith(":"):
+        label = bold
+    else:
+        return None
+    return label.strip() or None
+
+
+# ---------------------------------------------------------------------------------------
+# The block scanner
+
+
+def _indent(line: str) -> int:
+    n = 0
+    for c in line:
+        if c == " ":
+            n += 1
+        elif c == "\t":
+            n += 4 - n % 4
+        else:
+            break
+    return n
+
+
+def _html_start(line: str, in_paragraph: bool) -> int:
+    """The CommonMark HTML block kind a line opens (1-7), or 0."""
+    stripped = line.lstrip(" ")
+    if len(line) - len(stripped) > 3 or not stripped.startswith("<"):
+        return 0
+    if _HTML_1.match(line):
+        return 1
+    if stripped.startswith("<!--"):
+        return 2
+    if stripped.startswith("<?"):
+        return 3
+    if stripped.startswith("<![CDATA["):
+        return 5
+    if re.match(r"<![A-Za-z]", stripped):
+        return 4
+    if _HTML_6.match(line):
+        return 6
+    if not in_paragraph and _HTML_7.match(line):
+        return 7
+    return 0
+
+
+_HTML_ENDS = {2: "-->", 3: "?>", 4: ">", 5: "]]>"}
+
+
+def _html_ends(kind: int, line: str) -> bool:
+    if kind == 1:
+        return bool(_HTML_1_END.search(line))
+    return _HTML_ENDS[kind] in line
+
+
+def tops(lines: list[str]) -> list[Top]:
+    """The top-level blocks of Markdown lines, as markdown-it-py finds them."""
+    out: list[Top] = []
+    n = len(lines)
+    i = 0
+    while i < n:
+        line = lines[i]
+        if not line.strip():
+            i += 1
+            continue
+        indent = _indent(line)
+        start = i
+        if indent >= 4:  # indented code: runs to the next non-blank line indented less
+            i += 1
+            while i < n and (not lines[i].strip() or _indent(lines[i]) >= 4):
+                i += 1
+            while i > start + 1 and not lines[i - 1].strip():
+                i -= 1
+            out.append(Top(start, i, 0, "", None, None))
+            continue
+        m = _FENCE.match(line)
+        if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+            fence = m.group(2)
+            i += 1
+            while i < n:
+                close = lines[i]
+                i += 1
+                if _indent(close) < 4:
+                    s = close.strip()
+                    if s.startswith(fence[0] * len(fence)) and not s.strip(fence[0]):
+                        break
+            out.append(Top(start, i, 0, "", None, None))
+            continue
+        m = _ATX.match(line)
+        if m:
+            text = inline_text((m.group(2) or "").strip())
+            out.append(Top(i, i + 1, len(m.group(1)), text, None, None, "heading"))
+            i += 1
+            continue
+        kind = _html_start(line, in_paragraph=False)
+        if kind:
+            if kind <= 5:
+                while i < n and not _html_ends(kind, lines[i]):
+                    i += 1
+                i = min(i + 1, n)
+            else:
+                while i < n and lines[i].strip():
+                    i += 1
+            out.append(Top(start, i, 0, "", None, None))
+            continue
+        if _HR.match(line):
+            out.append(Top(i, i + 1, 0, "", None, None))
+            i += 1
+            continue
+        if _QUOTE.match(line):
+            i = _quote_end(lines, i)
+            out.append(Top(start, i, 0, "", None, None))
+            continue
+        m = _LIST.match(line)
+        if m:
+            i = _list_end(lines, i)
+            out.append(Top(start, i, 0, "", None, None))
+            continue
+        i = _paragraph(lines, i, out)
+    return out
+
+
+def _interrupts(line: str) -> bool:
+    """Does this line end a paragraph (start another block) rather than continue it?"""
+    if not line.strip():
+        return True
+    if _indent(line) >= 4:
+        return False
+    if _ATX.match(line) or _HR.match(line) or _QUOTE.match(line):
+        return True
+    m = _FENCE.match(line)
+    if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
+        return True
+    if _html_start(line, in_paragraph=True):
+        return True
+    m = _LIST.match(line)
+    if m:
+        marker = m.group(2)
+        empty = not line[m.end() :].strip()
+        # An ordered list interrupts a paragraph only when it starts at 1; no empty item does.
+        return not empty and (not marker[0].isdigit() or marker[:-1] == "1")
+    return False
+
+
+def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
+    """A paragraph from line i (or a setext heading, or a table); returns the line after it."""
+    n = len(lines)
+    start = i
+    i += 1
+    while i < n:
+        line = lines[i]
+        if _SETEXT.match(line) and _indent(line) < 4:
+            text = inline_text(" ".join(s.strip() for s in lines[start:i]))
+            level = 1 if line.strip()[0] == "=" else 2
+            out.append(Top(start, i + 1, level, text, None, None, "heading"))
+            return i + 1
+        if _interrupts(line):
+            break
+        i += 1
+    first = lines[start]
+    if (
+        "|" in first
+        and start + 1 < n
+        and re.fullmatch(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*", lines[start + 1])
+    ):
+        out.append(Top(start, i, 0, "", None, None))  # a table: never a label
+        return i
+    label = _bold_label(first)
+    out.append(Top(start, i, 0, "", label, canonical_key(label) if label else None, "paragraph"))
+    return i
+
+
+def _quote_end(lines: list[str], i: int) -> int:
+    """A block quote runs while lines start with `>`, or continue its paragraph lazily."""
+    n = len(lines)
+    i += 1
+    while i < n:
+        line = lines[i]
+        if _QUOTE.match(line) or (line.strip() and not _interrupts(line) and lines[i - 1].strip()):
+            i += 1
+        else:
+            break
+    return i
+
+
+def _list_end(lines: list[str], i: int) -> int:
+    """A list runs while its items continue: indented lines, blank lines inside, new items."""
+    n = len(lines)
+    m = _LIST.match(lines[i])
+    assert m is not None
+    bullet = m.group(2)[-1]
+    while True:
+        m = _LIST.match(lines[i])
+        assert m is not None
+        width = len(m.group(1)) + len(m.group(2))
+        spaces = len(m.group(3).expandtabs(4))
+        content = width + (spaces if 1 <= spaces <= 4 and lines[i][m.end() :].strip() else 1)
+        i += 1
+        last_blank = False
+        while i < n:
+            line = lines[i]
+            if not line.strip():
+                last_blank = True
+                i += 1
+                continue
+            if _indent(line) >= content:
+                last_blank = False
+                i += 1
+                continue
+            if not last_blank and not _interrupts(line):
+                i += 1  # a lazy continuation of the item's paragraph
+                continue
+            break
+        if i < n:
+            nxt = _LIST.match(lines[i])
+            if nxt and nxt.group(2)[-1] == bullet and _indent(lines[i]) < 4:
+                continue  # the next item of the same list
+        # Trailing blank lines are not part of the list.
+        while i > 0 and not lines[i - 1].strip():
+            i -= 1
+        return i
+
+
+# ---------------------------------------------------------------------------------------
+# Deciding sections
+
+
+def split_heading(text: str) -> tuple[str, str | None]:
+    """'Generic Name: Colostrum' -> ('Generic Name', 'Colostrum'); 'Usage:' -> ('Usage', None)."""
+    text = text.strip()
+    if ":" in text:
+        label, _, value = text.partition(":")
+        if canonical_key(label) or label_key(label) in EXTRA_LABELS or not value.strip():
+            return label.strip(), value.strip() or None
+    return text, None
+
+
+def with_canonical(blocks: list[Top]) -> list[Top]:
+    """Fill in each heading's canonical key (paragraph labels have theirs already)."""
+    for t in blocks:
+        if t.heading_level:
+            t.canonical = canonical_key(split_heading(t.text)[0])
+    return blocks
+
+
+def _group_flags(blocks: list[Top]) -> list[bool]:
+    """For each heading: does a canonical label follow before the next heading at its level?"""
+    flags = [False] * len(blocks)
+    seen = [False] * 8  # is there a canonical label after this point, before a heading <= L?
+    for k in range(len(blocks) - 1, -1, -1):
+        top = blocks[k]
+        if top.heading_level:
+            lvl = top.heading_level
+            flags[k] = seen[lvl]
+            for level in range(lvl, 8):
+                seen[level] = False
+        if top.canonical:
+            for level in range(1, (top.heading_level or 8)):
+                seen[level] = True
+    return flags
+
+
+def find_starts(blocks: list[Top]) -> tuple[list[Start], str | None]:
+    """Decide where sections begin. Returns (starts, text of the H1 used as title)."""
+    starts: list[Start] = [
+        Start(0, 0, "overview", "Overview", 7, None, implicit=True, skip_first=False)
+    ]
+    h1_title: str | None = None
+    group: tuple[str, int] | None = None
+    groups = _group_flags(blocks)
+    last_heading = max((k for k, t in enumerate(blocks) if t.heading_level), default=-1)
+    for k, top in enumerate(blocks):
+        cur = starts[-1]
+        if top.heading_level:
+            level = top.heading_level
+            label, value = split_heading(top.text)
+            if group and level <= group[1]:
+                group = None
+            if level == 1 and h1_title is None and not top.canonical and cur.implicit:
+                h1_title = top.text
+                starts.append(Start(k, top.line, "overview", "Overview", 7, None, implicit=True))
+                continue
+            ingredient = group[0] if group else None
+            if top.canonical:
+                starts.append(
+                    Start(k, top.line, top.canonical, label, level, ingredient, value=value)
+                )
+            elif cur.key == "faqs" and top.text.endswith("?") and not cur.implicit:
+                continue  # one heading per question stays inside the FAQs
+            elif groups[k] and top.text:
+                group = (top.text, level)
+                starts.append(
+                    Start(k, top.line, "overview", top.text, level, top.text, implicit=True)
+                )
+            elif not cur.implicit and cur.level < level:
+                continue  # a sub-heading inside the current section
+            else:
+                key = slugify(label) or "section"
+                starts.append(
+                    Start(k, top.line, key, label or top.text, level, ingredient, value=value)
+                )
+        elif top.label:
+            lk = label_key(top.label)
+            ingredient = group[0] if group else None
+            if top.canonical and top.canonical == cur.key and not cur.implicit:
+                continue  # "**How to take:**" inside Dosage is part of it, not a new one
+            if top.canonical or (
+                lk in EXTRA_LABELS and (cur.implicit or cur.by_label or k > last_heading)
+            ):
+                key = top.canonical or slugify(top.label)
+                starts.append(
+                    Start(
+                        k, top.line, key, top.label, 7, ingredient, by_label=True, skip_first=False
+                    )
+                )
+    return starts, h1_title
+
+
+def _has_content(lines: list[str], start: int, end: int) -> bool:
+    return any(line.strip() for line in lines[start:end])
+
+
+def outline(lines: list[str]) -> Outline:
+    """The sections of a monograph body (the lines after its front matter)."""
+    blocks = with_canonical(tops(lines))
+    starts, h1 = find_starts(blocks)
+    spans: list[SectionSpan] = []
+    carry_line: int | None = None  # an empty group heading's line joins the next section
+    for n, st in enumerate(starts):
+        nxt = starts[n + 1] if n + 1 < len(starts) else None
+        end_line = nxt.line if nxt else len(lines)
+        begin = st.line
+        body_start = blocks[st.top].end_line if st.skip_first and blocks else st.line
+        if st.implicit:
+            if st.ingredient is None and not _has_content(lines, body_start, end_line):
+                continue
+            if st.ingredient is not None and not _has_content(
+                lines, blocks[st.top].end_line, end_line
+            ):
+                carry_line = st.line if carry_line is None else carry_line
+                continue
+            begin = body_start if st.ingredient is None else st.line
+        if carry_line is not None:
+            begin, carry_line = carry_line, None
+        spans.append(
+            SectionSpan(
+                st.key,
+                st.heading,
+                begin,
+                end_line,
+                body_start,
+                st.ingredient,
+                st.by_label,
+                st.value,
+            )
+        )
+    return Outline(_ingredients_from_generic_names(spans, lines), h1)
+
+
+def _ingredients_from_generic_names(
+    spans: list[SectionSpan], lines: list[str]
+) -> list[SectionSpan]:
+    """In files that repeat the section set without ingredient headings, tag each repeat."""
+    keys = [s.key for s in spans if s.ingredient is None and s.key != "overview"]
+    generic = [s for s in spans if s.key == "generic-name" and s.ingredient is None]
+    if len(generic) < 2 or len(keys) == len(set(keys)):
+        return spans
+    current: str | None = None
+    for s in spans:
+        if s.key == "generic-name" and s.ingredient is None:
+            first = s.value or next(
+                (line.strip() for line in lines[s.body_start : s.end] if line.strip()), ""
+            )
+            current = plain_text([first]).strip() or None
+        if s.ingredient is None:
+            s.ingredient = current
+    return spans
+
+
+# ---------------------------------------------------------------------------------------
+# Searchable text without a Markdown parse
+
+_LIST_MARK = re.compile(r"^( *)(?:[-+*]|\d{1,9}[.)])[ \t]+")
+_HEADING_MARK = re.compile(r"^ {0,3}#{1,6}[ \t]+|[ \t]+#+[ \t]*$")
+_QUOTE_MARK = re.compile(r"^ {0,3}>[ \t]?")
+
+
+def plain_text(lines: list[str]) -> str:
+    """Section lines as clean searchable text: Markdown marks removed, list items as `• `."""
+    out: list[str] = []
+    for raw in lines:
+        line = raw.rstrip()
+        if not line.strip() or _HR.match(line) or _FENCE.match(line) or _SETEXT.match(line):
+            if out and out[-1]:
+                out.append("")
+            continue
+        line = _QUOTE_MARK.sub("", line)
+        line = _HEADING_MARK.sub("", line)
+        m = _LIST_MARK.match(line)
+        if m:
+            line = "  " * (len(m.group(1)) // 2) + "• " + line[m.end() :]
+        elif "|" in line and line.strip().startswith("|"):
+            if re.fullmatch(r"[\s|:-]+", line):
+                continue
+            line = " | ".join(c.strip() for c in line.strip().strip("|").split("|"))
+        text = inline_text(line.strip() if not m else line)
+        if text.strip():
+            out.append(_SPACES.sub(" ", text) if "  " in text or "\t" in text else text)
+    while out and not out[-1]:
+        out.pop()
+    return "\n".join(out)
