@@ -11,7 +11,7 @@ import datetime as _dt
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from medref.models import (
     BOLD,
@@ -28,7 +28,7 @@ from medref.models import (
     blocks_text,
 )
 from medref.names import slugify
-from medref.outline import SectionSpan, outline
+from medref.outline import Outline, SectionSpan, outline
 
 # A monograph is a few KB; anything this big is not one, and would stall every build.
 MAX_FILE_BYTES = 8 * 2**20
@@ -501,19 +501,25 @@ def extract_faqs(sections: list[Section] | tuple[Section, ...]) -> list[Faq]:
 # The whole file
 
 
-def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str = "") -> Monograph:
-    """Parse monograph text. Never raises on any input text."""
+class Head(NamedTuple):
+    """What a monograph file says before any Markdown is parsed: enough to index it."""
+
+    monograph: Monograph  # its names and front matter, with no sections yet
+    body: list[str]  # the lines after the front matter
+    body_start: int  # the line number (0-based) of the body's first line
+    outline: Outline
+
+
+def parse_head(text: str, *, path: str = "", mono_id: str | None = None, corpus: str = "") -> Head:
+    """Front matter, title and section outline of monograph text, without a Markdown parse."""
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     fm, body_start, problems = _split_front_matter(lines)
-    body_lines = lines[body_start:]
-    tokens = _markdown().parse("\n".join(body_lines))
+    body = lines[body_start:]
+    plan = outline(body)
     fm_title = _as_text(fm.get("title"))
-    plan = outline(body_lines)
-    h1 = plan.h1
-    sections = _sections(tokens, plan.sections, body_lines, body_start)
     stem = Path(path).stem if path else ""
-    title = fm_title or h1 or stem or "Untitled"
+    title = fm_title or plan.h1 or stem or "Untitled"
     if not fm_title and not any(p.code == "front-matter-yaml" for p in problems):
         problems.append(
             Problem(
@@ -521,16 +527,14 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
                 "front matter has no 'title'",
                 1,
                 # Without a heading either, the title is only the file name.
-                "warning" if h1 else "error",
+                "warning" if plan.h1 else "error",
             )
         )
     if not text.strip():
         problems.append(Problem("empty", "file is empty", 1, "error"))
-    return Monograph(
+    mono = Monograph(
         id=mono_id or slugify(stem or title) or "monograph",
         title=_clean(title),
-        sections=tuple(sections),
-        faqs=tuple(extract_faqs(sections)),
         aliases=_as_list(fm.get("aliases")),
         drug_class=_as_text(fm.get("class")),
         tags=_as_list(fm.get("tags")),
@@ -543,3 +547,21 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
         imported=_as_text(fm.get("imported")),
         label=_as_mapping(fm.get("source")),
     )
+    return Head(mono, body, body_start, plan)
+
+
+def read_head(path: Path, *, mono_id: str | None = None, corpus: str = "") -> Head:
+    """Read one file's head. Raises OSError or ValueError when it cannot be read at all."""
+    text, problems = read_text(path)
+    head = parse_head(text, path=str(path), mono_id=mono_id, corpus=corpus)
+    if problems:
+        return head._replace(monograph=_with_problems(head.monograph, problems))
+    return head
+
+
+def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str = "") -> Monograph:
+    """Parse monograph text. Never raises on any input text."""
+    head = parse_head(text, path=path, mono_id=mono_id, corpus=corpus)
+    tokens = _markdown().parse("\n".join(head.body))
+    sections = _sections(tokens, head.outline.sections, head.body, head.body_start)
+    return head.monograph._replace(sections=tuple(sections), faqs=tuple(extract_faqs(sections)))

@@ -8,6 +8,7 @@ the index and moved over it with `os.replace`, so no process opens a half-built 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import sqlite3
 import time
@@ -16,9 +17,17 @@ from pathlib import Path
 
 from medref import __version__
 from medref.corpus import Assigned, Corpus, assign_ids
-from medref.index.rows import Progress, Record, parse_all, record_for, unpack, words_of
+from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
-from medref.index.schema import connect, create, doc_rowids, section_rowid, set_meta, writing
+from medref.index.schema import (
+    connect,
+    create,
+    doc_rowids,
+    section_rowid,
+    set_meta,
+    unzip,
+    writing,
+)
 
 # Index files of other corpus sets unused for this long are deleted when one is built.
 UNUSED_DAYS = 30
@@ -33,10 +42,19 @@ class Writer:
 
     def remove(self, doc: int) -> None:
         conn = self.conn
-        row = conn.execute("SELECT active, data FROM docs WHERE doc=?", (doc,)).fetchone()
-        if row and row[0] and row[1] is not None:
-            self.df.subtract(words_of(unpack(row[1])))
+        row = conn.execute("SELECT active, listing FROM docs WHERE doc=?", (doc,)).fetchone()
         span = doc_rowids(doc)
+        if row and row[0] and row[1] is not None:
+            # The same words the rows contributed when they were put (Record.words).
+            entry = json.loads(row[1])
+            sections = conn.execute(
+                "SELECT heading, body FROM sectext WHERE rowid BETWEEN ? AND ?", span
+            )
+            self.df.subtract(
+                words_of(
+                    entry["title"], entry["aliases"], ((h, unzip(b) or "") for h, b in sections)
+                )
+            )
         # The 'delete' command needs the values that were indexed, read back via the view.
         conn.executemany(
             "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
@@ -56,7 +74,7 @@ class Writer:
         conn = self.conn
         a = r.assigned
         e = a.entry
-        active = a.active and r.data is not None
+        active = a.active and r.error is None
         values = (
             e.path,
             e.corpus,
@@ -151,9 +169,9 @@ def sync(
             save_scan(conn, corpora, state)
             return report
         old = {
-            path: (doc, stamp, corpus, mono_id, active, data is not None)
-            for doc, path, stamp, corpus, mono_id, active, data in conn.execute(
-                "SELECT doc, path, stamp, corpus, id, active, data IS NOT NULL FROM docs"
+            path: (doc, stamp, corpus, mono_id, active, readable)
+            for doc, path, stamp, corpus, mono_id, active, readable in conn.execute(
+                "SELECT doc, path, stamp, corpus, id, active, listing IS NOT NULL FROM docs"
             )
         }
         assigned = assign_ids(entries)
@@ -175,15 +193,7 @@ def sync(
                 a.id,
                 a.active and before[5],
             ):
-                # Same file, new id or precedence: re-file the parsed data we already have.
-                doc = before[0]
-                data = conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()[0]
-                writer.remove(doc)
-                mono = unpack(data) if data is not None else None
-                if mono is not None and mono.id != a.id:
-                    mono = mono._replace(id=a.id)
-                    data = None
-                writer.put(record_for(a, mono, None if mono else "unreadable", data), doc)
+                todo.append((a, labels[a.entry.corpus]))  # same file, new id or precedence
         for record in parse_all(todo, progress):
             a = record.assigned
             before = old.get(a.entry.path)

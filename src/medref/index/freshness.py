@@ -168,7 +168,7 @@ def _refresh_in_place(
                     continue  # another process did it while we waited
                 entry = FileEntry(path, corpus, rel, stamp)
                 record = parse_one(Assigned(entry, mono_id, True), labels[corpus])
-                if record.error or record.data is None:
+                if record.error:
                     raise _NotJustEdits
                 if record.warning:
                     warn(f"{path}: {record.warning}; read as well as possible")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from medref.corpus import Corpus, file_stamp, stem_id
 from medref.errors import Ambiguous, NotFound, UsageError
-from medref.index.rows import INGREDIENT_RANK, unpack
+from medref.index.rows import INGREDIENT_RANK, pack, unpack
 from medref.index.schema import SCHEMA_VERSION
 from medref.models import Monograph
 from medref.names import MAX_NAME, close_matches, name_key
@@ -157,17 +158,49 @@ class Index:
         return tuple(r[0] for r in rows)
 
     def load(self, doc: int) -> Monograph:
+        """The monograph of a doc, parsed in full the first time it is asked for.
+
+        Builds index only what list, names and search need (outline.py); the first command
+        that shows a monograph parses it and keeps the result for the next ones.
+        """
         self.verify((doc,))
-        row = self.conn.execute("SELECT data FROM docs WHERE doc=?", (doc,)).fetchone()
-        if row is None or row[0] is None:
+        row = self.conn.execute(
+            "SELECT data, path, stamp, id, corpus FROM docs WHERE doc=? AND listing IS NOT NULL",
+            (doc,),
+        ).fetchone()
+        if row is None:
             raise NotFound(
                 f"monograph #{doc} is not in the index", hint="run 'medref index --rebuild'"
             )
-        return unpack(row[0])
+        data, path, stamp, mono_id, corpus = row
+        if data is not None:
+            return unpack(data)
+        return self._parse(doc, path, stamp, mono_id, self.corpora[corpus].origin)
+
+    def _parse(self, doc: int, path: str, stamp: str, mono_id: str, origin: str) -> Monograph:
+        from medref.parse import parse_file
+
+        try:
+            mono = parse_file(Path(path), mono_id=mono_id, corpus=origin)
+        except (OSError, ValueError) as exc:
+            raise Stale(os.path.dirname(path)) from exc  # changed or gone: read its folder again
+        try:
+            if file_stamp(os.stat(path)) != stamp:
+                raise Stale(os.path.dirname(path))
+        except OSError as exc:
+            raise Stale(os.path.dirname(path)) from exc
+        # Keep it for the next command, if the index can be written now; a reader that
+        # cannot (another process is writing, a read-only cache) just parses again next time.
+        with contextlib.suppress(sqlite3.Error):
+            self.conn.execute(
+                "UPDATE docs SET data=? WHERE doc=? AND stamp=?", (pack(mono), doc, stamp)
+            )
+        return mono
 
     def all(self) -> Iterator[Monograph]:
-        for (data,) in self.conn.execute("SELECT data FROM docs WHERE active ORDER BY id"):
-            yield unpack(data)
+        ids = [d for (d,) in self.conn.execute("SELECT doc FROM docs WHERE active ORDER BY id")]
+        for doc in ids:
+            yield self.load(doc)
 
     def summaries(self) -> list[dict[str, Any]]:
         """Every active monograph's `list --json` entry, by id."""
@@ -205,11 +238,13 @@ class Index:
         meta = dict(self.conn.execute("SELECT key, value FROM meta").fetchall())
         count = self.conn.execute("SELECT count(*) FROM docs WHERE active").fetchone()[0]
         files = self.conn.execute("SELECT count(*) FROM docs").fetchone()[0]
-        unreadable = self.conn.execute("SELECT count(*) FROM docs WHERE data IS NULL").fetchone()[0]
+        unreadable = self.conn.execute(
+            "SELECT count(*) FROM docs WHERE listing IS NULL"
+        ).fetchone()[0]
         overridden = [
             {"id": i, "source": p}
             for i, p in self.conn.execute(
-                "SELECT id, path FROM docs WHERE NOT active AND data IS NOT NULL ORDER BY id"
+                "SELECT id, path FROM docs WHERE NOT active AND listing IS NOT NULL ORDER BY id"
             )
         ]
         renamed = [

@@ -6,14 +6,18 @@ import json
 import os
 import re
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from medref.corpus import Assigned
 from medref.index.schema import MAX_SECTIONS, ZLIB_LEVEL
 from medref.models import Monograph, list_entry
 from medref.names import fold, name_key
+from medref.outline import plain_text
+
+if TYPE_CHECKING:
+    from medref.parse import Head
 
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
 INGREDIENT_RANK = 3
@@ -55,7 +59,7 @@ class Record(NamedTuple):
     title: str | None
     listing: str | None  # JSON: this file's entry in `list --json`
     imported: bool
-    data: bytes | None  # packed monograph
+    data: bytes | None  # packed monograph; None until a command first shows it
     names: list[tuple[str, int]]  # (name key, rank)
     aliases: str  # joined, as indexed
     meta: str
@@ -63,11 +67,11 @@ class Record(NamedTuple):
     words: list[str]
 
 
-def record_for(
-    a: Assigned, mono: Monograph | None, error: str | None, data: bytes | None = None
-) -> Record:
-    if mono is None:
+def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
+    """The rows of one file, from its head and outline: no Markdown parse (see outline.py)."""
+    if head is None:
         return Record(a, error, None, None, None, False, None, [], "", "", [], [])
+    mono = head.monograph
     # The parser decides each problem's level; errors mean the file was read only in part.
     warning = next(
         (f"{p.message} (line {p.line})" for p in mono.problems if p.level == "error"), None
@@ -80,8 +84,15 @@ def record_for(
     names += [(name_key(p), INGREDIENT_RANK) for p in parts if len(parts) > 1]
     aliases = " ; ".join(mono.aliases)
     meta = " ; ".join([mono.drug_class or "", *mono.tags])
+    body = head.body
     texts = [
-        (s.key, s.label, f"{s.heading} {s.ingredient or ''}".strip(), s.text) for s in mono.sections
+        (
+            s.key,
+            f"{s.heading} ({s.ingredient})" if s.ingredient else s.heading,
+            f"{s.heading} {s.ingredient or ''}".strip(),
+            "\n".join(t for t in (s.value, plain_text(body[s.body_start : s.end])) if t),
+        )
+        for s in head.outline.sections
     ] or [("overview", "Overview", "", "")]  # findable by name
     cut = [
         (key, label, heading, passage, n)
@@ -95,22 +106,23 @@ def record_for(
     rows = [
         SectionRow(k, lb, h, t, zlib.compress(t.encode(), ZLIB_LEVEL), n) for k, lb, h, t, n in cut
     ]
+    keys = list(dict.fromkeys(s.key for s in head.outline.sections))
     return Record(
         a,
         None,
         warning,
         mono.title,
         json.dumps(
-            list_entry(a.id, mono.title, list(mono.aliases), mono.section_keys(), a.entry.path),
+            list_entry(a.id, mono.title, list(mono.aliases), keys, a.entry.path),
             ensure_ascii=False,
         ),
         mono.imported is not None,
-        data or pack(mono),
+        None,  # the full parse is left to the first command that shows it (Index.load)
         [n for n in names if n[0]],
         aliases,
         meta,
         rows,
-        sorted(words_of(mono)),
+        sorted(words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows])),
     )
 
 
@@ -129,10 +141,10 @@ def _passages(text: str) -> list[str]:
 
 
 def parse_one(assigned: Assigned, corpus_label: str) -> Record:
-    from medref.parse import parse_file
+    from medref.parse import read_head
 
     try:
-        mono = parse_file(Path(assigned.entry.path), mono_id=assigned.id, corpus=corpus_label)
+        head = read_head(Path(assigned.entry.path), mono_id=assigned.id, corpus=corpus_label)
     except FileNotFoundError:
         return record_for(assigned, None, "file vanished while indexing")
     except PermissionError:
@@ -141,7 +153,7 @@ def parse_one(assigned: Assigned, corpus_label: str) -> Record:
         return record_for(assigned, None, str(exc) or type(exc).__name__)
     except Exception as exc:  # a parser bug must cost one file, never the whole index
         return record_for(assigned, None, f"could not be parsed ({type(exc).__name__}: {exc})")
-    return record_for(assigned, mono, None)
+    return record_for(assigned, head, None)
 
 
 def _worker_init() -> None:
@@ -190,11 +202,12 @@ def ingredient_names(title: str) -> list[str]:
     return [p for p in _COMBINATION.split(title) if p.strip()]
 
 
-def words_of(mono: Monograph) -> set[str]:
-    parts = [mono.title, *mono.aliases]
-    for s in mono.sections:
-        parts.append(s.heading)
-        parts.append(s.text)
+def words_of(title: str, aliases: Iterable[str], sections: Iterable[tuple[str, str]]) -> set[str]:
+    """The vocabulary (for typo correction) of a monograph's names and indexed sections."""
+    parts = [title, *aliases]
+    for heading, text in sections:
+        parts.append(heading)
+        parts.append(text)
     return set(_WORD.findall(fold(" ".join(parts))))
 
 
