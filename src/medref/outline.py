@@ -100,8 +100,9 @@ _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]*)>", re.I)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.S)
+# Emphasis marks: doubled ones anywhere, single ones at a word's edge ("5 * 3" stays).
 _EMPHASIS = re.compile(
-    r"(\*\*|__|~~)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])([*_])(?=\S)(.+?)(?<=\S)\3(?!\w)"
+    r"\*\*\*|\*\*|__|~~|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)|(?<=\S)_(?![\w_])"
 )
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
 _SPACES = re.compile(r"[ \t]+")
@@ -116,10 +117,7 @@ def inline_text(text: str) -> str:
     text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
     text = _AUTOLINK.sub(r"\1", text)
     text = _TAG.sub("", text)
-    for _ in range(3):  # nested emphasis, innermost last
-        text, n = _EMPHASIS.subn(lambda m: m.group(2) or m.group(4) or "", text)
-        if not n:
-            break
+    text = _EMPHASIS.sub("", text)
     text = _ESCAPE.sub(r"\1", text)
     return html.unescape(text) if "&" in text else text
 
@@ -514,32 +512,44 @@ def _ingredients_from_generic_names(
 # ---------------------------------------------------------------------------------------
 # Searchable text without a Markdown parse
 
-_LIST_MARK = re.compile(r"^( *)(?:[-+*]|\d{1,9}[.)])[ \t]+")
-_HEADING_MARK = re.compile(r"^ {0,3}#{1,6}[ \t]+|[ \t]+#+[ \t]*$")
-_QUOTE_MARK = re.compile(r"^ {0,3}>[ \t]?")
+# Whole-text passes (one regex call per section, not per line).
+_BLOCK_MARKS = re.compile(
+    r"^[ \t]*(?:"
+    r"(?:[-*_][ \t]*){3,}$"  # thematic breaks
+    r"|(?:`{3,}|~{3,}).*$"  # code fences
+    r"|(?:=+|-+)[ \t]*$"  # setext underlines
+    r"|\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$"  # table rules
+    r")",
+    re.M,
+)
+_LEAD_MARKS = re.compile(r"^ {0,3}(?=[>#])(?:>[ \t]?)*(?:#{1,6}[ \t]+)?", re.M)
+_LIST_MARK = re.compile(r"^( *)(?:[-+*]|\d{1,9}[.)])[ \t]+", re.M)
+_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$", re.M)
+_TABLE_ROW = re.compile(r"^[ \t]*\|(.*?)\|?[ \t]*$", re.M)
+_BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+
+
+def _bullet(m: re.Match[str]) -> str:
+    return "  " * (len(m.group(1)) // 2) + "• "
 
 
 def plain_text(lines: list[str]) -> str:
     """Section lines as clean searchable text: Markdown marks removed, list items as `• `."""
-    out: list[str] = []
-    for raw in lines:
-        line = raw.rstrip()
-        if not line.strip() or _HR.match(line) or _FENCE.match(line) or _SETEXT.match(line):
-            if out and out[-1]:
-                out.append("")
-            continue
-        line = _QUOTE_MARK.sub("", line)
-        line = _HEADING_MARK.sub("", line)
-        m = _LIST_MARK.match(line)
-        if m:
-            line = "  " * (len(m.group(1)) // 2) + "• " + line[m.end() :]
-        elif "|" in line and line.strip().startswith("|"):
-            if re.fullmatch(r"[\s|:-]+", line):
-                continue
-            line = " | ".join(c.strip() for c in line.strip().strip("|").split("|"))
-        text = inline_text(line.strip() if not m else line)
-        if text.strip():
-            out.append(_SPACES.sub(" ", text) if "  " in text or "\t" in text else text)
-    while out and not out[-1]:
-        out.pop()
-    return "\n".join(out)
+    text = "\n".join(lines)
+    if not text.strip():
+        return ""
+    text = _BLOCK_MARKS.sub("", text)
+    text = _LEAD_MARKS.sub("", text)
+    text = _LIST_MARK.sub(_bullet, text)
+    if "#" in text:
+        text = _CLOSING_HASHES.sub("", text)
+    if "|" in text:
+        text = _TABLE_ROW.sub(lambda m: " | ".join(c.strip() for c in m.group(1).split("|")), text)
+    text = inline_text(text)
+    if "  " in text or "\t" in text:
+        text = "\n".join(
+            (m.group(0) + _SPACES.sub(" ", line[m.end() :]))
+            for line in text.split("\n")
+            if (m := re.match(r"(?:  )*(?:• )?", line)) is not None
+        )
+    return _BLANKS.sub("\n\n", text).strip()
