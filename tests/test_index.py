@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
+import subprocess
 import time
 from pathlib import Path
 
@@ -11,10 +13,11 @@ import pytest
 
 import medref.index.build as build_mod
 import medref.index.schema as schema_mod
-from conftest import monograph_text, write
+from conftest import MEDREF, monograph_text, write
 from medref.corpus import Corpus, assign_ids, bundled_dir, discover, scan
 from medref.errors import NotFound, UsageError
 from medref.index import index_path, open_index
+from synthetic import generate
 
 
 def user_corpus(tmp_path: Path) -> Path:
@@ -252,3 +255,61 @@ def test_a_name_shared_by_two_monographs_is_never_picked_silently(tmp_path: Path
     write(root, "f/foobar.md", monograph_text("Foo Two"))
     with pytest.raises(Ambiguous, match="is the id of 2 monographs"):
         open_index(corpora_for(root)).resolve("foo bar")
+
+
+def _start(root: Path, *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [str(MEDREF), "--corpus", str(root), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _building(cache: Path, timeout: float = 60.0) -> Path:
+    """The temporary file of the build in progress, once it appears."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = list(cache.glob("index-*.tmp"))
+        if found:
+            return found[0]
+        time.sleep(0.01)
+    raise AssertionError("no build started")
+
+
+@pytest.mark.cold_cache
+def test_first_runs_started_together_share_one_build(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    generate(root, 1500, seed=5)
+    cache = Path(os.environ["MEDREF_CACHE_DIR"])
+    first = _start(root, "search", "allergy", "--json")
+    tmp = _building(cache)
+    inode = tmp.stat().st_ino
+    others = [_start(root, "search", "allergy", "--json") for _ in range(4)]
+    results = []
+    for proc in [first, *others]:
+        out, err = proc.communicate(timeout=300)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out))
+    assert all(r == results[0] for r in results) and results[0]["total"] > 0
+    # The index in place is the first run's build: nobody built another after it.
+    index = next(cache.glob("index-*.sqlite"))
+    assert index.stat().st_ino == inode
+    assert not list(cache.glob("*.tmp"))
+
+
+@pytest.mark.cold_cache
+def test_a_waiting_run_takes_over_from_a_builder_that_was_killed(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    generate(root, 1500, seed=6)
+    cache = Path(os.environ["MEDREF_CACHE_DIR"])
+    builder = _start(root, "list", "--json")
+    _building(cache)
+    waiting = _start(root, "list", "--json")
+    time.sleep(0.3)
+    builder.kill()
+    builder.wait(timeout=60)
+    out, err = waiting.communicate(timeout=300)
+    assert waiting.returncode == 0, err
+    assert len(json.loads(out)) > 1500
+    assert list(cache.glob("index-*.sqlite"))

@@ -122,9 +122,9 @@ class Globals:
 
     def library(self) -> Library:
         from medref.library import Library
-        from medref.output import BuildProgress, warn
+        from medref.output import BuildProgress, note, warn
 
-        return Library(self.corpus, warn=warn, progress=BuildProgress())
+        return Library(self.corpus, warn=warn, progress=BuildProgress(), notice=note)
 
 
 def global_options(func: Callable[..., None]) -> Callable[..., None]:

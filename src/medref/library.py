@@ -61,8 +61,10 @@ class Library:
         *,
         warn: Warn | None = None,
         progress: Progress | None = None,
+        notice: Warn | None = None,
     ) -> None:
         self._warn: Warn = warn or (lambda _message: None)
+        self._notice: Warn = notice or (lambda _message: None)  # what medref is waiting for
         self._progress = progress
         self.corpora: list[Corpus]
         self.corpora, warnings = discover([Path(c) for c in corpora])
@@ -73,7 +75,12 @@ class Library:
         from medref.index import with_index
 
         result: T = with_index(
-            self.corpora, action, progress=self._progress, warn=self._warn, lookup=lookup
+            self.corpora,
+            action,
+            progress=self._progress,
+            warn=self._warn,
+            notice=self._notice,
+            lookup=lookup,
         )
         return result
 
@@ -178,6 +185,7 @@ class Library:
             full_check=True,
             progress=self._progress,
             warn=self._warn,
+            notice=self._notice,
         )
         try:
             return ix.info()

@@ -118,6 +118,12 @@ def write_file(path: Path, text: str) -> None:
         ) from None
 
 
+def note(message: str) -> None:
+    """Tell a person at a terminal what medref is doing (waiting, say); silent otherwise."""
+    if _isatty(sys.stderr):
+        print(f"medref: {safe_line(message)}", file=sys.stderr)
+
+
 def warn(message: str) -> None:
     print(f"medref: warning: {safe_line(message)}", file=sys.stderr)
 

@@ -13,6 +13,7 @@ import os
 import sqlite3
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 
 from medref import __version__
@@ -290,3 +291,32 @@ def _alive(pid: int) -> bool:
     except OSError:
         return True  # exists, but belongs to someone else
     return True
+
+
+@contextlib.contextmanager
+def build_lock(path: Path, notice: Warn) -> Iterator[bool]:
+    """Hold the lock for building the index at path; yield True if another build was waited for.
+
+    Several first runs started at once build one index: the first takes the lock, the others
+    wait for it and then open what it built. It is a POSIX record lock (lockf): the kernel
+    releases it when its process dies, so a waiting run takes over from a builder that was
+    killed, and the build's worker processes do not inherit it.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: each process builds its own, as before
+        yield False
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(f"{path}.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            waited = False
+        except OSError:  # EAGAIN or EACCES: another process holds it
+            notice("another medref process is building the index; waiting for it")
+            fcntl.lockf(fd, fcntl.LOCK_EX)
+            waited = True
+        yield waited
+    finally:
+        os.close(fd)

@@ -16,7 +16,7 @@ from typing import Any
 
 from medref.corpus import Assigned, Corpus, FileEntry, Known, entry_kind, file_stamp, folder_stamp
 from medref.errors import EnvironmentProblem, UsageError
-from medref.index.build import BuildReport, Writer, build_file, sync
+from medref.index.build import BuildReport, Writer, build_file, build_lock, sync
 from medref.index.queries import Index, Stale, shown_name
 from medref.index.rows import Progress, parse_one
 from medref.index.scan import ScanState, Warn, corpora_key, corpus_labels, scan
@@ -212,6 +212,7 @@ def open_index(
     defer: bool = False,
     progress: Progress | None = None,
     warn: Warn = lambda _m: None,
+    notice: Warn = lambda _m: None,
 ) -> Index:
     """Open the index for these corpora, refreshing or rebuilding it as needed.
 
@@ -268,7 +269,12 @@ def open_index(
                 return Index(conn, path, corpora, BuildReport())
             except sqlite3.DatabaseError:
                 conn.close()  # damaged in a way the quick check missed: rebuild below
-        report = build_file(path, corpora, state, progress, warn)
+        with build_lock(path, notice) as waited:
+            if waited and not rebuild:  # another process built it meanwhile: use that
+                return open_index(
+                    corpora, dirty=dirty, defer=defer, progress=progress, warn=warn, notice=notice
+                )
+            report = build_file(path, corpora, state, progress, warn)
         return Index(connect(path), path, corpora, report)
     except (EnvironmentProblem, UsageError):
         raise
@@ -284,6 +290,7 @@ def with_index(
     *,
     progress: Progress | None = None,
     warn: Warn = lambda _m: None,
+    notice: Warn = lambda _m: None,
     lookup: bool = False,
 ) -> Any:
     """Run action on a fresh index.
@@ -305,6 +312,7 @@ def with_index(
             defer=lookup and not dirty,
             progress=progress,
             warn=warn,
+            notice=notice,
         )
         rebuild = False
         try:
