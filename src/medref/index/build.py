@@ -18,6 +18,7 @@ from pathlib import Path
 
 from medref import __version__
 from medref.corpus import Assigned, Corpus, assign_ids
+from medref.index.queries import BuildReport
 from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
 from medref.index.schema import (
@@ -142,15 +143,6 @@ class Writer:
             )
         conn.execute("DELETE FROM words WHERE df <= 0")
         self.df.clear()
-
-
-class BuildReport:
-    """What a freshness check or build did."""
-
-    def __init__(self, full: bool = False) -> None:
-        self.full = full
-        self.parsed = 0
-        self.removed = 0
 
 
 def sync(

@@ -16,9 +16,8 @@ from typing import Any
 
 from medref.corpus import Assigned, Corpus, FileEntry, Known, entry_kind, file_stamp, folder_stamp
 from medref.errors import EnvironmentProblem, UsageError
-from medref.index.build import BuildReport, Writer, build_file, build_lock, sync
-from medref.index.queries import Index, Stale, shown_name
-from medref.index.rows import Progress, parse_one
+from medref.index.queries import BuildReport, Index, Stale, shown_name
+from medref.index.rows import Progress
 from medref.index.scan import ScanState, Warn, corpora_key, corpus_labels, scan
 from medref.index.schema import (
     connect,
@@ -110,6 +109,9 @@ def _refresh_in_place(
     lost or renamed a file or folder, or an edited file is not a plain active monograph:
     then ids or precedence may move, and the caller scans.
     """
+    from medref.index.build import Writer  # only when something changed
+    from medref.index.rows import parse_one
+
     children: dict[str, set[str]] = {}
     for path, parent, _stamp in folders:
         children.setdefault(parent, set()).add(path)
@@ -222,6 +224,7 @@ def open_index(
     files found edited in place are not re-parsed yet: the Index lists them as pending and
     answers only lookups by id of other monographs (Index.resolve).
     """
+
     path = index_path(corpora)
     conn: sqlite3.Connection | None = None
     known: Known | None = None
@@ -252,6 +255,9 @@ def open_index(
             else:
                 conn.close()
                 conn = None
+        # Building code is loaded only when the index needs more than a lookup.
+        from medref.index.build import build_file, build_lock, sync
+
         state = scan(corpora, known, warn)
         if conn is not None:
             try:
@@ -338,6 +344,8 @@ def with_index(
 def build_in_memory(
     corpora: list[Corpus], state: ScanState, progress: Progress | None, warn: Warn
 ) -> Index:
+    from medref.index.build import sync
+
     conn = connect(":memory:")
     create(conn)
     report = sync(conn, corpora, state, progress, warn, full=True)

@@ -8,7 +8,7 @@ import os
 import sqlite3
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from medref.corpus import Corpus, file_stamp, stem_id
 from medref.errors import Ambiguous, NotFound, UsageError
@@ -17,8 +17,14 @@ from medref.index.schema import SCHEMA_VERSION
 from medref.models import Monograph
 from medref.names import MAX_NAME, close_matches, name_key
 
-if TYPE_CHECKING:
-    from medref.index.build import BuildReport
+
+class BuildReport:
+    """What a freshness check or build did."""
+
+    def __init__(self, full: bool = False) -> None:
+        self.full = full
+        self.parsed = 0
+        self.removed = 0
 
 
 class Index:

@@ -14,7 +14,6 @@ from medref.corpus import Assigned
 from medref.index.schema import MAX_SECTIONS, ZLIB_LEVEL
 from medref.models import Monograph, list_entry
 from medref.names import fold, name_key
-from medref.outline import plain_text
 
 if TYPE_CHECKING:
     from medref.parse import Head
@@ -69,6 +68,8 @@ class Record(NamedTuple):
 
 def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
     """The rows of one file, from its head and outline: no Markdown parse (see outline.py)."""
+    from medref.outline import plain_text
+
     if head is None:
         return Record(a, error, None, None, None, False, None, [], "", "", [], [])
     mono = head.monograph

@@ -11,7 +11,6 @@ import contextlib
 import sqlite3
 import zlib
 from collections.abc import Iterator
-from hashlib import blake2b
 from pathlib import Path
 
 from medref import __version__
@@ -97,13 +96,18 @@ def doc_rowids(doc: int) -> tuple[int, int]:
 
 
 def index_path(corpora: list[Corpus]) -> Path:
-    key = blake2b(
-        "\n".join(str(c.path) for c in corpora).encode(errors="surrogateescape"), digest_size=6
-    ).hexdigest()
-    return cache_dir() / f"index-{key}.sqlite"
+    """The index file of a set of corpora: named by a checksum of their paths.
+
+    Two CRC-32s (of the text and of it reversed) name it; this runs on every command, and
+    zlib is loaded already where hashlib would load OpenSSL.
+    """
+    data = "\n".join(str(c.path) for c in corpora).encode(errors="surrogateescape")
+    return cache_dir() / f"index-{zlib.crc32(data):08x}{zlib.crc32(data[::-1]):08x}.sqlite"
 
 
 def corpus_digest(corpora: list[Corpus], entries: list[FileEntry]) -> str:
+    from hashlib import blake2b
+
     h = blake2b(digest_size=16)
     h.update(repr([(c.path, c.origin) for c in corpora]).encode(errors="surrogateescape"))
     h.update("\n".join([e.path + "\0" + e.stamp for e in entries]).encode(errors="surrogateescape"))
