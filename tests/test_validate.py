@@ -142,3 +142,22 @@ def test_every_listed_boxed_warning_is_a_bundled_monograph_with_the_section() ->
         assert label["label"].startswith("http") and label["label_date"], mono_id
         mono = parse_file(bundled / f"{mono_id}.md")
         assert mono.sections[0].key == "boxed-warning", mono_id
+
+
+def test_every_bundled_monograph_has_an_independent_review_record() -> None:
+    import yaml
+
+    root = Path(__file__).parent.parent
+    for path in sorted((root / "monographs").glob("*.md")):
+        record = root / "docs" / "reviews" / f"{path.stem}.yaml"
+        assert record.is_file(), f"no review record for {path.stem}"
+        data = yaml.safe_load(record.read_text(encoding="utf-8"))
+        assert data["id"] == path.stem
+        reviewer = str(data.get("reviewer", ""))
+        assert reviewer and "pending" not in reviewer, path.stem
+        assert "not the author" in reviewer, path.stem
+        assert data["sources"] and all(s.get("address") for s in data["sources"]), path.stem
+        checked = data["checked"]
+        for field in ("boxed_warning", "contraindications", "interactions", "usual_dose"):
+            assert checked.get(field), (path.stem, field)
+        assert "changes" in data, path.stem
