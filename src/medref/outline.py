@@ -27,6 +27,8 @@ _HR = re.compile(r" {0,3}([-*_])(?:[ \t]*\1){2,}[ \t]*$")
 _SETEXT = re.compile(r" {0,3}(=+|-+)[ \t]*$")
 _LIST = re.compile(r"( {0,3})([-+*]|\d{1,9}[.)])([ \t]+|$)")
 _QUOTE = re.compile(r" {0,3}>")
+_QUOTE_MARK = re.compile(r"^ {0,3}>[ \t]?")
+_TABLE_RULE = re.compile(r"\s*\|?\s*:?-+:?\s*(\|\s*:?-+:?\s*)*\|?\s*")
 # HTML blocks (CommonMark 4.6): kinds 1-5 end at a marker, 6 and 7 at a blank line.
 _HTML_1 = re.compile(r" {0,3}<(?:script|pre|style|textarea)(?:\s|>|$)", re.I)
 _HTML_1_END = re.compile(r"</(?:script|pre|style|textarea)>", re.I)
@@ -278,6 +280,13 @@ def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
     """A paragraph from line i (or a setext heading, or a table); returns the line after it."""
     n = len(lines)
     start = i
+    if "|" in lines[i] and i + 1 < n and _TABLE_RULE.fullmatch(lines[i + 1]):
+        # A table (GFM): its rows run to a blank line or the start of another block.
+        i += 2
+        while i < n and lines[i].strip() and _indent(lines[i]) < 4 and not _interrupts(lines[i]):
+            i += 1
+        out.append(Top(start, i, 0, "", None, None))  # never a label
+        return i
     i += 1
     while i < n:
         line = lines[i]
@@ -286,8 +295,8 @@ def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
             level = 1 if line.strip()[0] == "=" else 2
             out.append(Top(start, i + 1, level, text, None, None, "heading"))
             return i + 1
-        if _interrupts(line):
-            break
+        if _interrupts(line) or ("|" in line and i + 1 < n and _TABLE_RULE.fullmatch(lines[i + 1])):
+            break  # another block, or a table (which may interrupt a paragraph)
         i += 1
     first = lines[start]
     if (
@@ -305,14 +314,27 @@ def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
 def _quote_end(lines: list[str], i: int) -> int:
     """A block quote runs while lines start with `>`, or continue its paragraph lazily."""
     n = len(lines)
+    lazy = _continues_paragraph(_QUOTE_MARK.sub("", lines[i]))
     i += 1
     while i < n:
         line = lines[i]
-        if _QUOTE.match(line) or (line.strip() and not _interrupts(line) and lines[i - 1].strip()):
+        if _QUOTE.match(line):
+            lazy = _continues_paragraph(_QUOTE_MARK.sub("", line))
             i += 1
+        elif lazy and line.strip() and not _interrupts(line):
+            i += 1  # a lazy continuation of the quoted paragraph
         else:
             break
     return i
+
+
+def _continues_paragraph(content: str) -> bool:
+    """Is this line (an item's content) paragraph text, which a lazy line may continue?"""
+    text = content.strip()
+    if not text:
+        return False
+    line = text  # its own indentation was checked by the caller
+    return not (_ATX.match(line) or _HR.match(line) or _FENCE.match(line) or _SETEXT.match(line))
 
 
 def _list_end(lines: list[str], i: int) -> int:
@@ -327,6 +349,7 @@ def _list_end(lines: list[str], i: int) -> int:
         width = len(m.group(1)) + len(m.group(2))
         spaces = len(m.group(3).expandtabs(4))
         content = width + (spaces if 1 <= spaces <= 4 and lines[i][m.end() :].strip() else 1)
+        lazy = _continues_paragraph(lines[i][m.end() :])
         i += 1
         last_blank = False
         while i < n:
@@ -337,9 +360,10 @@ def _list_end(lines: list[str], i: int) -> int:
                 continue
             if _indent(line) >= content:
                 last_blank = False
+                lazy = _continues_paragraph(line)
                 i += 1
                 continue
-            if not last_blank and not _interrupts(line):
+            if lazy and not last_blank and not _interrupts(line):
                 i += 1  # a lazy continuation of the item's paragraph
                 continue
             break
