@@ -173,12 +173,19 @@ SectionOpt = Annotated[
 ]
 NameArg = Annotated[
     str,
-    typer.Argument(help="Id, title or alias.", autocompletion=complete_names, show_default=False),
+    typer.Argument(
+        help="Id, title or alias.",
+        autocompletion=complete_names,
+        show_default=False,
+        metavar="NAME",
+    ),
 ]
 WordsArg = Annotated[
     list[str],
     typer.Argument(
-        help='Words: "a phrase", prefix*, and -word to exclude (after --).', show_default=False
+        help='Words: "a phrase", prefix*, and -word to exclude (after --).',
+        show_default=False,
+        metavar="WORDS...",
     ),
 ]
 
