@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
-from hypothesis import example, given
-from hypothesis import strategies as st
 
 from conftest import VARIANTS
 from medref.models import CANONICAL_KEYS, Monograph
-from medref.parse import _markdown, _simple_inline, parse, parse_file
+from medref.parse import parse, parse_file
 
 BUNDLED = Path(__file__).parent.parent / "monographs"
 
@@ -233,57 +230,6 @@ def test_a_synonym_lead_in_inside_its_own_section_does_not_split_it() -> None:
     )
     assert [s.key for s in mono.sections] == ["dosage", "side-effects"]
     assert "How to take: With food." in mono.sections[0].text
-
-
-# -- the inline shortcut -------------------------------------------------------------------
-
-
-def _stock_markdown() -> Any:
-    from markdown_it import MarkdownIt
-
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
-
-
-def _token_shapes(tokens: list[Any]) -> list[Any]:
-    return [
-        (
-            t.type,
-            t.tag,
-            t.nesting,
-            t.content,
-            t.markup,
-            t.level,
-            [(c.type, c.tag, c.nesting, c.content, c.markup, c.level) for c in t.children or ()],
-        )
-        for t in tokens
-    ]
-
-
-# Markdown-heavy text: every character that starts an inline rule, spaces and punctuation.
-_MARKDOWNISH = st.text(alphabet=st.sampled_from(list("ab :.\n\t*_`~[]()!<>&\\#-1|\u00a0é")))
-
-
-@given(_MARKDOWNISH)
-@example("**Adults:** take **one** tablet")
-@example("**a.**b **c** d")
-@example("x **a**")
-@example("***a** b")
-@example("** a** b")
-@example("**a **b")
-@example("**a**\u00a0b")
-def test_inline_shortcut_gives_the_inline_parsers_tokens(text: str) -> None:
-    assert _token_shapes(_markdown().parse(text)) == _token_shapes(_stock_markdown().parse(text))
-
-
-def test_inline_shortcut_covers_the_common_shapes() -> None:
-    assert _simple_inline("Take one tablet daily.") == [("Take one tablet daily.", False)]
-    assert _simple_inline("**Adults:** 1 tablet") == [
-        ("", False),
-        ("Adults:", True),
-        (" 1 tablet", False),
-    ]
-    assert _simple_inline("a *b* c") is None  # emphasis: left to the inline parser
-    assert _simple_inline("see [label](url)") is None
 
 
 def test_front_matter_values_are_the_text_written_not_yaml_1_1_types() -> None:

@@ -47,67 +47,7 @@ def _markdown() -> Any:
     md = MarkdownIt("commonmark", {"html": True})
     md.enable("table")
     md.enable("strikethrough")
-    md.core.ruler.at("inline", _inline_rule)
     return md
-
-
-# Characters that can start an inline rule of this parser (escape, backticks,
-# strikethrough, emphasis, link, image, autolink, HTML, entity, line break). Text without
-# any of them is one text token; text whose only markup is `**strong**` runs that open at
-# the start or after a space and close at the end or before one, is text and strong tokens.
-_PLAIN = re.compile(r"[^\n\\`~*_\[!<&]*")
-_STRONG = re.compile(r"\*\*([^\s\\`~*_\[!<&](?:[^\n\\`~*_\[!<&]*[^\s\\`~*_\[!<&])?)\*\*")
-
-
-def _simple_inline(content: str) -> list[tuple[str, bool]] | None:
-    """(text, strong) pieces of inline text with no markup but **strong**; else None."""
-    if _PLAIN.fullmatch(content):
-        return [(content, False)] if content else []
-    pieces: list[tuple[str, bool]] = []
-    pos = 0
-    for m in _STRONG.finditer(content):
-        start, end = m.span()
-        if (start and content[start - 1] not in " \t") or (
-            end < len(content) and content[end] not in " \t"
-        ):
-            return None
-        if not _PLAIN.fullmatch(content, pos, start):
-            return None
-        # Like the inline parser: a text token (maybe empty) before each strong run...
-        pieces.append((content[pos:start], False))
-        pieces.append((m.group(1), True))
-        pos = end
-    if pos == 0 or not _PLAIN.fullmatch(content, pos):
-        return None
-    pieces.append((content[pos:], False))  # ...and one after the last
-    return pieces
-
-
-def _inline_rule(state: Any) -> None:
-    """markdown-it's core "inline" rule, with the inline parser skipped for simple text.
-
-    A test checks that the tokens are the same as the inline parser's for any text.
-    """
-    from markdown_it.token import Token
-
-    md = state.md
-    for token in state.tokens:
-        if token.type != "inline":
-            continue
-        if token.children is None:
-            token.children = []
-        pieces = _simple_inline(token.content)
-        if pieces is None:
-            md.inline.parse(token.content, md, state.env, token.children)
-            continue
-        out = token.children
-        for text, strong in pieces:
-            if strong:
-                out.append(Token("strong_open", "strong", 1, markup="**"))
-                out.append(Token("text", "", 0, content=text, level=1))
-                out.append(Token("strong_close", "strong", -1, markup="**"))
-            else:
-                out.append(Token("text", "", 0, content=text))
 
 
 # ---------------------------------------------------------------------------------------
