@@ -98,3 +98,137 @@ def test_tables_become_rows_of_cells(tmp_path: Path) -> None:
     blocks = parse_file(path).sections[0].blocks
     assert [b.plain() for b in blocks] == ["Age | Dose", "Adult | 1"]
     assert blocks[0].spans[0][1] != 0 and blocks[1].spans[0][1] == 0  # header row is bold
+
+
+# -- reading files and parsing blocks (what `show` prints and `validate` reports) -----------
+
+MAX = 8 * 2**20
+
+
+def test_read_text_limits_and_messages(tmp_path: Path) -> None:
+    from medref.parse import read_text
+
+    exact = tmp_path / "exact.md"
+    exact.write_bytes(b"a" * MAX)
+    assert len(read_text(exact)[0]) == MAX  # the limit itself is allowed
+    big = tmp_path / "big.md"
+    big.write_bytes(b"a" * (MAX + 1))
+    with pytest.raises(ValueError, match=r"^larger than 8 MiB, not a monograph$"):
+        read_text(big)
+    binary = tmp_path / "bin.md"
+    binary.write_bytes(b"x" * 8191 + b"\x00")
+    with pytest.raises(ValueError, match=r"^binary file, not Markdown$"):
+        read_text(binary)
+    late = tmp_path / "late.md"
+    late.write_bytes(b"x" * 8192 + b"\x00")
+    assert read_text(late)[0].endswith("\x00")  # only the start is sniffed
+    bom = tmp_path / "bom.md"
+    bom.write_bytes(b"\xef\xbb\xbf# Title\n")
+    assert read_text(bom) == ("# Title\n", [])
+
+
+def test_front_matter_problems_and_values() -> None:
+    from medref.parse import parse
+
+    unclosed = parse("---\ntitle: X\n### Usage\nText.\n")
+    p = next(p for p in unclosed.problems if p.code == "front-matter-unclosed")
+    assert (p.level, p.line, p.message) == ("error", 1, "front matter has no closing '---'")
+    bad = parse("---\ntitle: [unclosed\n---\n### Usage\nText.\n")
+    p = next(p for p in bad.problems if p.code == "front-matter-yaml")
+    assert p.level == "error" and p.line >= 2
+    not_map = parse("---\n- a\n- b\n---\n### Usage\nText.\n")
+    p = next(p for p in not_map.problems if p.code == "front-matter-yaml")
+    assert p.message == "front matter is not a mapping"
+    good = parse(
+        "---\ntitle: Good\nimported: openfda\nsource:\n  set_id: abc\n  labels: 3\n---\n"
+        "### Usage\nx\n"
+    )
+    assert good.imported == "openfda" and good.label == {"set_id": "abc", "labels": "3"}
+    assert good.title == "Good" and good.problems == ()
+
+
+def test_missing_title_and_empty_files() -> None:
+    from medref.parse import parse
+
+    with_h1 = parse("# Heading Title\n### Usage\nx\n", path="f.md")
+    assert with_h1.title == "Heading Title"
+    assert [(p.code, p.level) for p in with_h1.problems] == [("missing-title", "warning")]
+    bare = parse("### Usage\nx\n", path="some-file.md")
+    assert bare.title == "some-file" and bare.id == "some-file"
+    assert [(p.code, p.level) for p in bare.problems] == [("missing-title", "error")]
+    empty = parse("", path="e.md")
+    assert ("empty", "error") in [(p.code, p.level) for p in empty.problems]
+
+
+def test_blocks_keep_lists_numbers_quotes_code_and_rules() -> None:
+    from medref.parse import parse
+
+    mono = parse(
+        "---\ntitle: B\n---\n### Dosage\n"
+        "1. Adults\n   * 20 mg daily\n2. Children\n\n"
+        "> quoted *words*\n\n```\ncode line\n```\n\n---\n\n<p>html <b>text</b></p>\n\n"
+        "Text with **bold**, *italic*, `code`, ~~gone~~ and [a link](http://x) 10<sup>3</sup>\n"
+    )
+    blocks = mono.sections[0].blocks
+    shapes = [(b.kind, b.depth, b.marker, b.plain()) for b in blocks]
+    assert shapes[:3] == [
+        ("li", 0, "1.", "Adults"),
+        ("li", 1, "•", "20 mg daily"),
+        ("li", 0, "2.", "Children"),
+    ]
+    assert ("quote", 0, "", "quoted words") in shapes
+    assert ("code", 0, "", "code line") in shapes
+    assert ("hr", 0, "", "") in shapes
+    assert ("p", 0, "", "html text") in shapes
+    last = blocks[-1]
+    from medref.models import BOLD, CODE, ITALIC, LINK, STRIKE
+
+    flags = {text: f for text, f in last.spans}
+    assert flags["bold"] == BOLD and flags["italic"] == ITALIC and flags["code"] == CODE
+    assert flags["gone"] == STRIKE and flags["a link"] == LINK
+    assert last.plain().endswith("10^3")
+
+
+def test_ordered_lists_start_where_the_document_says() -> None:
+    from medref.parse import parse
+
+    blocks = parse("---\ntitle: O\n---\n### Usage\n3. three\n4. four\n").sections[0].blocks
+    assert [b.marker for b in blocks] == ["3.", "4."]
+
+
+def test_bold_labels_split_from_their_text() -> None:
+    from medref.parse import parse
+
+    mono = parse("---\ntitle: L\n---\n**Usage:** For pain.\n\n**Dosage**: One tablet.\n")
+    assert [(s.key, s.text) for s in mono.sections] == [
+        ("usage", "For pain."),
+        ("dosage", "One tablet."),
+    ]
+
+
+def test_question_shapes_in_faqs() -> None:
+    from medref.parse import parse
+
+    mono = parse(
+        "---\ntitle: F\n---\n### FAQs\n"
+        "* **Q: Can I?** A: Yes.\n"
+        "* **Is it safe?** Mostly.\n"
+        "* Q: Plain question? A: Plain answer.\n\n"
+        "**Q: Separate?**\n\nA: Separate answer.\n"
+    )
+    assert [(f.question, f.answer) for f in mono.faqs] == [
+        ("Can I?", "Yes."),
+        ("Is it safe?", "Mostly."),
+        ("Plain question?", "Plain answer."),
+        ("Separate?", "Separate answer."),
+    ]
+
+
+@pytest.mark.parametrize(
+    "word, typos",
+    [("abc", 0), ("abcd", 1), ("abcdef", 1), ("abcdefg", 2), ("a" * 11, 2), ("a" * 12, 3)],
+)
+def test_allowed_typos_grow_with_the_word(word: str, typos: int) -> None:
+    from medref.names import allowed_typos
+
+    assert allowed_typos(word) == typos
