@@ -142,3 +142,13 @@ def test_download_asks_for_yes_then_downloads_resumes_and_imports(
     resumed = [rng for path, rng in server.log if path.endswith(".zip")][-1]
     assert resumed is not None and resumed.startswith("bytes=")
     assert medref("show", "metoprolol succinate", "--json").json()["imported"] == "openfda"
+
+
+def test_out_elsewhere_says_how_to_use_the_folder(medref: M, tmp_path: Path) -> None:
+    default = medref("import", "openfda", str(LABELS / "otc.json"))
+    assert default.code == 0 and "not a monograph folder in use" not in default.err
+    elsewhere = medref("import", "openfda", str(LABELS / "otc.json"), "--out", str(tmp_path / "x"))
+    assert elsewhere.code == 0
+    assert "not a monograph folder in use; add it with --corpus" in elsewhere.err
+    found = medref("--corpus", str(tmp_path / "x"), "show", "fda-naproxen-sodium", "--json")
+    assert found.code == 0 and found.json()["source"].startswith(str(tmp_path / "x"))

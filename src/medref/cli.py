@@ -605,6 +605,14 @@ def import_openfda(
             from medref import render
 
             out.lines(render.import_summary(summary))
+        from medref.corpus import discover
+
+        folder = summary.out_dir.resolve()
+        in_use, _warnings = discover(opts.corpus)  # the user data folder may be new
+        if not any(folder.is_relative_to(c.path) for c in in_use):
+            from medref.output import warn
+
+            warn(f"{folder} is not a monograph folder in use; add it with --corpus or MEDREF_PATH")
         # 1 tells a script that something was left out (the rest was imported).
         return 1 if summary.skipped_any else 0
 
