@@ -313,3 +313,45 @@ def test_a_waiting_run_takes_over_from_a_builder_that_was_killed(tmp_path: Path)
     assert waiting.returncode == 0, err
     assert len(json.loads(out)) > 1500
     assert list(cache.glob("index-*.sqlite"))
+
+
+def test_a_first_show_never_waits_for_another_writer(tmp_path: Path) -> None:
+    root = tmp_path / "c"
+    write(root, "a/alphamine.md", monograph_text("Alphamine", "### Usage\nFor tests.\n"))
+    time.sleep(0.3)  # folder times old enough to trust (corpus.RACY_NS): no refresh to write
+    assert subprocess.run([str(MEDREF), "--corpus", str(root), "list"], check=False).returncode == 0
+    path = index_path(discover([root])[0])
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+    try:
+        started = time.monotonic()
+        proc = subprocess.run(
+            [str(MEDREF), "--corpus", str(root), "show", "alphamine", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["id"] == "alphamine"
+        assert time.monotonic() - started < 10  # not the 30 s busy timeout
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    # The parse was not kept then; the next show keeps it.
+    cached = (
+        sqlite3.connect(path)
+        .execute("SELECT data IS NOT NULL FROM docs WHERE id='alphamine'")
+        .fetchone()[0]
+    )
+    assert cached == 0
+    again = subprocess.run(
+        [str(MEDREF), "--corpus", str(root), "show", "alphamine", "--json"], check=False
+    )
+    assert again.returncode == 0
+    assert (
+        sqlite3.connect(path)
+        .execute("SELECT data IS NOT NULL FROM docs WHERE id='alphamine'")
+        .fetchone()[0]
+        == 1
+    )

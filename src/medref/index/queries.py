@@ -197,6 +197,8 @@ class Index:
             raise Stale(os.path.dirname(path)) from exc
         # Keep it for the next command, if the index can be written now; a reader that
         # cannot (another process is writing, a read-only cache) just parses again next time.
+        # This runs inside the command's read transaction, where SQLite answers BUSY at once
+        # instead of waiting for another writer (https://sqlite.org/c3ref/busy_handler.html).
         with contextlib.suppress(sqlite3.Error):
             self.conn.execute(
                 "UPDATE docs SET data=? WHERE doc=? AND stamp=?", (pack(mono), doc, stamp)
