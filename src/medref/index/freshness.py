@@ -156,6 +156,16 @@ def _refresh_in_place(
     restamp = [(new, f) for f, new in changed if new != recorded.get(f)]
     if not edits and not restamp:
         return report  # a folder still too new to trust: nothing to record yet
+    if not edits:
+        # Only folder times to record: worth doing, never worth waiting for another writer
+        # (a later command records them).
+        conn.execute("PRAGMA busy_timeout = 0")
+        try:
+            with contextlib.suppress(sqlite3.OperationalError), writing(conn):
+                conn.executemany("UPDATE folders SET stamp=? WHERE path=?", restamp)
+        finally:
+            conn.execute("PRAGMA busy_timeout = 30000")
+        return report
     try:
         with writing(conn):
             writer = Writer(conn)
