@@ -483,11 +483,10 @@ def paths(as_json: JsonOpt = False, *, opts: Globals) -> None:
     out = opts.output(as_json)
 
     def body() -> None:
-        from medref.corpus import cache_dir
-        from medref.openfda import default_import_dir
+        from medref.corpus import cache_dir, import_dir
 
         rows = [{"path": str(c.path), "origin": c.origin} for c in opts.library().paths()]
-        imported = default_import_dir()
+        imported = import_dir("openfda")
         imports = [{"path": str(imported), "source": "openfda"}] if imported.is_dir() else []
         if as_json:
             out.json({"corpora": rows, "imports": imports, "cache_dir": str(cache_dir())})

@@ -75,6 +75,11 @@ def user_data_dir() -> Path:
     return Path(_user_data_dir(APP)) / "monographs"
 
 
+def import_dir(source: str) -> Path:
+    """Where `medref import SOURCE` writes monographs: inside the user data folder's corpus."""
+    return user_data_dir() / source
+
+
 def cache_dir() -> Path:
     override = os.environ.get("MEDREF_CACHE_DIR")
     if override:

@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
-from medref.corpus import Corpus, discover
+from medref.corpus import Corpus, discover, import_dir
 from medref.errors import UsageError
 from medref.models import Faq, Monograph, SearchResult, Section
 from medref.names import typed
@@ -210,10 +210,10 @@ class Library:
         """Name keys of every title and alias of monographs not imported into out_dir."""
         from medref.names import name_key
 
-        skip = str((out_dir or _import_dir()).resolve()) + "/"
+        skip = (out_dir or import_dir("openfda")).resolve()
         names: set[str] = set()
         for row in self.list():
-            if not row["source"].startswith(skip):
+            if not Path(row["source"]).is_relative_to(skip):
                 names.update(name_key(n) for n in [row["title"], *row["aliases"]])
         names.discard("")
         return names
@@ -236,7 +236,7 @@ class Library:
         """
         from medref.openfda import import_files
 
-        out = out_dir or _import_dir()
+        out = out_dir or import_dir("openfda")
         return import_files(
             sources,
             out,
@@ -273,9 +273,3 @@ class Library:
         return self.import_openfda(
             files, out_dir=out_dir, per_label=per_label, complete=True, progress=progress
         )
-
-
-def _import_dir() -> Path:
-    from medref.openfda import default_import_dir
-
-    return default_import_dir()

@@ -33,7 +33,8 @@ from medref.models import (
 from medref.sanitize import safe, safe_line
 
 if TYPE_CHECKING:
-    # rich.table costs about 9 ms to import: only the layouts that need a table import it.
+    # rich.table is imported only by the layouts that need a table (its cost on start-up is
+    # in docs/benchmarks.md).
     from rich.console import Console, ConsoleOptions, RenderResult
     from rich.table import Table
 
@@ -87,7 +88,7 @@ class ListRows:
     """Rows of a label (a list marker, a question number) and text wrapped beside it.
 
     Lays out exactly as the two-column grid from `grid()` would, segment for segment, without
-    importing rich.table (about 9 ms at start-up): labels right-aligned at their widest, one
+    importing rich.table (see docs/benchmarks.md): labels right-aligned at their widest, one
     space, then text folded into the rest of the width. When the labels leave no room for
     text, the grid itself renders the rows. Tests compare the two at many widths.
     """

@@ -20,6 +20,7 @@ from medref.index.queries import BuildReport, Index, Stale, shown_name
 from medref.index.rows import Progress
 from medref.index.scan import ScanState, Warn, corpora_key, corpus_labels, scan
 from medref.index.schema import (
+    BUSY_TIMEOUT_MS,
     connect,
     create,
     index_path,
@@ -164,7 +165,7 @@ def _refresh_in_place(
             with contextlib.suppress(sqlite3.OperationalError), writing(conn):
                 conn.executemany("UPDATE folders SET stamp=? WHERE path=?", restamp)
         finally:
-            conn.execute("PRAGMA busy_timeout = 30000")
+            conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         return report
     try:
         with writing(conn):

@@ -114,9 +114,13 @@ def corpus_digest(corpora: list[Corpus], entries: list[FileEntry]) -> str:
     return h.hexdigest()
 
 
+# How long a command waits for another process's write to the index.
+BUSY_TIMEOUT_MS = 30_000
+
+
 def connect(path: Path | str) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None)
-    conn.execute("PRAGMA busy_timeout = 30000")
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     register_functions(conn)
     return conn
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence, Set
 from pathlib import Path
 
-from medref.corpus import user_data_dir
+from medref.corpus import import_dir
 from medref.errors import OutputProblem, UsageError
 from medref.names import name_key
 from medref.openfda.label import check
@@ -33,7 +33,7 @@ from medref.openfda.write import (
 
 def default_import_dir() -> Path:
     """Where imported monographs go: the user data dir's monographs/openfda."""
-    return user_data_dir() / "openfda"
+    return import_dir("openfda")
 
 
 def import_files(
