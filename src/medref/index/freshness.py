@@ -12,6 +12,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from medref.corpus import Assigned, Corpus, FileEntry, Known, entry_kind, file_stamp, folder_stamp
@@ -286,8 +287,11 @@ def open_index(
                 return Index(conn, path, corpora, BuildReport())
             except sqlite3.DatabaseError:
                 conn.close()  # damaged in a way the quick check missed: rebuild below
+        damaged = conn is not None  # a sync found it damaged: it must be rebuilt
         with build_lock(path, notice) as waited:
-            if waited and not rebuild:  # another process built it meanwhile: use that
+            # Another process may have built it since this one looked (while this one waited
+            # for the lock, or just before it took it): then use that build.
+            if not rebuild and (waited or (not damaged and _valid_now(path))):
                 return open_index(
                     corpora, dirty=dirty, defer=defer, progress=progress, warn=warn, notice=notice
                 )
@@ -299,6 +303,17 @@ def open_index(
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         warn(f"cannot use the index cache at {path} ({reason}); using a temporary in-memory index")
         return build_in_memory(corpora, scan(corpora, None, lambda _m: None), progress, warn)
+
+
+def _valid_now(path: Path) -> bool:
+    """Is there a whole index of this version at path now?"""
+    if not path.is_file():
+        return False
+    conn = connect(path)
+    try:
+        return is_valid(conn, path)
+    finally:
+        conn.close()
 
 
 def with_index(
