@@ -103,24 +103,30 @@ _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]*)>", re.I)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.S)
 # Emphasis marks: doubled ones anywhere, single ones at a word's edge ("5 * 3" stays).
+# Every branch starts with the mark itself and looks behind it afterwards, so the regex
+# engine can skip straight to the next mark instead of trying each position of the text.
 _EMPHASIS = re.compile(
-    r"\*\*\*|\*\*|__|~~|(?<![\w*])\*(?=\S)|(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)|(?<=\S)_(?![\w_])"
+    r"\*\*\*|\*\*|__|~~"
+    r"|\*(?<![\w*]\*)(?=\S)|\*(?<=\S\*)(?![\w*])|_(?<![\w_]_)(?=\S)|_(?<=\S_)(?![\w_])"
 )
 _ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
-_SPACES = re.compile(r"[ \t]+")
 
 
 def inline_text(text: str) -> str:
     """Markdown inline text as plain text: links, emphasis, code marks and tags removed."""
-    if not any(c in text for c in "*_`[]<>\\&~!"):
-        return text
-    text = _CODE_SPAN.sub(lambda m: m.group(2).strip(" "), text)
-    text = _IMAGE.sub(r"\1", text)
-    text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
-    text = _AUTOLINK.sub(r"\1", text)
-    text = _TAG.sub("", text)
-    text = _EMPHASIS.sub("", text)
-    text = _ESCAPE.sub(r"\1", text)
+    # Each pass only when its mark occurs: most text has few of them.
+    if "`" in text:
+        text = _CODE_SPAN.sub(lambda m: m.group(2).strip(" "), text)
+    if "[" in text:
+        text = _IMAGE.sub(r"\1", text)
+        text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
+    if "<" in text:
+        text = _AUTOLINK.sub(r"\1", text)
+        text = _TAG.sub("", text)
+    if "*" in text or "_" in text or "~" in text:
+        text = _EMPHASIS.sub("", text)
+    if "\\" in text:
+        text = _ESCAPE.sub(r"\1", text)
     return html.unescape(text) if "&" in text else text
 
 
@@ -536,9 +542,11 @@ def _ingredients_from_generic_names(
 # ---------------------------------------------------------------------------------------
 # Searchable text without a Markdown parse
 
-# Whole-text passes (one regex call per section, not per line).
+# Whole-text passes (one regex call per section, not per line). Each line-start pattern
+# begins with the newline before the line, so the regex engine jumps from line to line
+# instead of trying every character; plain_text puts a newline before the first line.
 _BLOCK_MARKS = re.compile(
-    r"^[ \t]*(?:"
+    r"\n[ \t]*(?:"
     r"(?:[-*_][ \t]*){3,}$"  # thematic breaks
     r"|(?:`{3,}|~{3,}).*$"  # code fences
     r"|(?:=+|-+)[ \t]*$"  # setext underlines
@@ -546,34 +554,38 @@ _BLOCK_MARKS = re.compile(
     r")",
     re.M,
 )
-_LEAD_MARKS = re.compile(r"^ {0,3}(?=[>#])(?:>[ \t]?)*(?:#{1,6}[ \t]+)?", re.M)
-_LIST_MARK = re.compile(r"^( *)(?:[-+*]|\d{1,9}[.)])[ \t]+", re.M)
-_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$", re.M)
-_TABLE_ROW = re.compile(r"^[ \t]*\|(.*?)\|?[ \t]*$", re.M)
+_LEAD_MARKS = re.compile(r"\n {0,3}(?=[>#])(?:>[ \t]?)*(?:#{1,6}[ \t]+)?")
+_LIST_MARK = re.compile(r"\n( *)(?:[-+*]|\d{1,9}[.)])[ \t]+")
+_CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
+_TABLE_ROW = re.compile(r"\n[ \t]*\|(.*?)\|?[ \t]*$", re.M)
 _BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
 
 
 def _bullet(m: re.Match[str]) -> str:
-    return "  " * (len(m.group(1)) // 2) + "• "
+    return "\n" + "  " * (len(m.group(1)) // 2) + "• "
+
+
+def _table_row(m: re.Match[str]) -> str:
+    return "\n" + " | ".join(c.strip() for c in m.group(1).split("|"))
 
 
 def plain_text(lines: list[str]) -> str:
     """Section lines as clean searchable text: Markdown marks removed, list items as `• `."""
-    text = "\n".join(lines)
+    text = "\n" + "\n".join(lines)
     if not text.strip():
         return ""
-    text = _BLOCK_MARKS.sub("", text)
-    text = _LEAD_MARKS.sub("", text)
+    text = _BLOCK_MARKS.sub("\n", text)
+    text = _LEAD_MARKS.sub("\n", text)
     text = _LIST_MARK.sub(_bullet, text)
-    if "#" in text:
-        text = _CLOSING_HASHES.sub("", text)
-    if "|" in text:
-        text = _TABLE_ROW.sub(lambda m: " | ".join(c.strip() for c in m.group(1).split("|")), text)
-    text = inline_text(text)
-    if "  " in text or "\t" in text:
+    if "#" in text:  # only lines with a hash can end in closing hashes
         text = "\n".join(
-            (m.group(0) + _SPACES.sub(" ", line[m.end() :]))
-            for line in text.split("\n")
-            if (m := re.match(r"(?:  )*(?:• )?", line)) is not None
+            _CLOSING_HASHES.sub("", line) if "#" in line else line for line in text.split("\n")
         )
+    if "|" in text:
+        text = _TABLE_ROW.sub(_table_row, text)
+    text = inline_text(text)
+    # Runs of spaces are left as written: the search index ignores them, and the few words
+    # of a snippet are tidied when one is shown (index/search.py).
+    if "\t" in text:
+        text = text.replace("\t", " ")
     return _BLANKS.sub("\n\n", text).strip()

@@ -76,7 +76,7 @@ class Writer:
         conn = self.conn
         a = r.assigned
         e = a.entry
-        active = a.active and r.error is None
+        active = r.active
         values = (
             e.path,
             e.corpus,
@@ -187,17 +187,19 @@ def sync(
                 a.active and before[5],
             ):
                 todo.append((a, labels[a.entry.corpus]))  # same file, new id or precedence
-        for record in parse_all(todo, progress):
-            a = record.assigned
-            before = old.get(a.entry.path)
-            if before is not None:
-                writer.remove(before[0])
-            if record.error:
-                warn(f"{a.entry.path}: {record.error}; skipped")
-            elif record.warning:
-                warn(f"{a.entry.path}: {record.warning}; read as well as possible")
-            writer.put(record, before[0] if before else None)
-            report.parsed += 1
+        for batch in parse_all(todo, progress):
+            for record in batch.records:
+                a = record.assigned
+                before = old.get(a.entry.path)
+                if before is not None:
+                    writer.remove(before[0])
+                if record.error:
+                    warn(f"{a.entry.path}: {record.error}; skipped")
+                elif record.warning:
+                    warn(f"{a.entry.path}: {record.warning}; read as well as possible")
+                writer.put(record, before[0] if before else None)
+                report.parsed += 1
+            writer.df.update(batch.df)
         writer.flush_words()
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         meta = {"digest": digest, "version": __version__, "updated": now}

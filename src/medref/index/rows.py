@@ -6,6 +6,7 @@ import json
 import os
 import re
 import zlib
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -31,7 +32,11 @@ PASSAGE_CHARS = 100_000
 Progress = Callable[[int, int], None]
 
 
-_WORD = re.compile(r"[^\W\d_]{3,}")
+_WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: no digits or underscores
+_ASCII_WORD = re.compile(r"[a-z]{3,}")  # the same, for ASCII text in lower case
+# Long texts repeat their words: above this size they are cut into distinct tokens first
+# (below it, the cutting costs more than it saves).
+DEDUPLICATE_CHARS = 30_000
 
 
 class SectionRow(NamedTuple):
@@ -64,6 +69,11 @@ class Record(NamedTuple):
     meta: str
     rows: list[SectionRow]
     words: list[str]
+
+    @property
+    def active(self) -> bool:
+        """Does this file's monograph serve its id (readable, and not overridden)?"""
+        return self.assigned.active and self.error is None
 
 
 def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
@@ -123,7 +133,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         aliases,
         meta,
         rows,
-        sorted(words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows])),
+        list(words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows])),
     )
 
 
@@ -172,15 +182,30 @@ def _worker_init() -> None:
         pass
 
 
-def _parse_batch(batch: list[tuple[Assigned, str]]) -> list[Record]:
-    return [parse_one(a, label) for a, label in batch]
+class Batch(NamedTuple):
+    """Parsed files, their words counted together (a word's number of active monographs)."""
+
+    records: list[Record]  # with their words moved into `df`
+    df: Counter[str]
 
 
-def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Record]:
+def _parse_batch(batch: list[tuple[Assigned, str]]) -> Batch:
+    # Counting the words here sends each word to the writer once per batch, not once per
+    # file, and spares the writer (the build's one serial step) most of the counting.
+    records = [parse_one(a, label) for a, label in batch]
+    df: Counter[str] = Counter()
+    for r in records:
+        if r.active:
+            df.update(r.words)
+    return Batch([r._replace(words=[]) for r in records], df)
+
+
+def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Batch]:
+    """Parse files in batches, in worker processes when there are enough of them."""
     total = len(todo)
     if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
         for n, item in enumerate(todo, 1):
-            yield parse_one(*item)
+            yield _parse_batch([item])
             if progress:
                 progress(n, total)
         return
@@ -191,9 +216,9 @@ def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> It
     batches = [todo[i : i + size] for i in range(0, total, size)]
     done = 0
     with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
-        for result in pool.map(_parse_batch, batches):
-            yield from result
-            done += len(result)
+        for batch in pool.map(_parse_batch, batches):
+            yield batch
+            done += len(batch.records)
             if progress:
                 progress(done, total)
 
@@ -209,7 +234,14 @@ def words_of(title: str, aliases: Iterable[str], sections: Iterable[tuple[str, s
     for heading, text in sections:
         parts.append(heading)
         parts.append(text)
-    return set(_WORD.findall(fold(" ".join(parts))))
+    # The bullets plain_text puts before list items are often the only characters that are
+    # not ASCII; without them the text takes fold's quick path and a narrower pattern.
+    text = " ".join(parts).replace("•", " ")
+    if len(text) > DEDUPLICATE_CHARS:
+        text = " ".join(set(text.split()))  # each distinct token once
+    if text.isascii():
+        return set(_ASCII_WORD.findall(text.lower()))
+    return set(_WORD.findall(fold(text)))
 
 
 def pack(mono: Monograph) -> bytes:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from medref.index.queries import Index, words_like
@@ -26,6 +27,7 @@ WEIGHTS = {"title": 10.0, "aliases": 8.0, "meta": 2.0, "heading": 3.0, "body": 1
 SNIPPET_WORDS = 30
 
 
+_SPACE_RUNS = re.compile(r"[ \t]{2,}")  # left in the indexed text (outline.plain_text)
 MAX_SPELT = 24  # words a root may stand for in snippet queries before the prefix is used
 
 
@@ -185,8 +187,8 @@ def search(
             row = conn.execute(sql, (OPEN, CLOSE, SNIPPET_WORDS, e, rowid)).fetchone()
             if row is not None:
                 break
-        snippet = row[0] if row else ""
-        hits.append(Hit(mono_id, title, key, label, marks(snippet or ""), score))
+        snippet = _SPACE_RUNS.sub(" ", row[0] or "") if row else ""
+        hits.append(Hit(mono_id, title, key, label, marks(snippet), score))
     return SearchResult(text, corrected, total, tuple(hits), query.truncated)
 
 
