@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from medref.names import fold
+from medref.spellings import variants
 
 # Matched words in snippets are wrapped in these markers (documented in the README).
 MARK_OPEN = "**"
@@ -115,16 +116,34 @@ def root(word: str) -> str | None:
     return None
 
 
+# A phrase stands for at most this many spellings ("severe diarrhea" and "severe diarrhoea").
+MAX_PHRASE_SPELLINGS = 8
+
+
+def spellings(words: list[str]) -> list[list[str]]:
+    """A phrase's spellings: each word as typed or as its other (US or UK) spelling."""
+    out: list[list[str]] = [[]]
+    for word in words:
+        forms = [word, *variants(word)]
+        out = [[*done, form] for done in out for form in forms][:MAX_PHRASE_SPELLINGS]
+    return out
+
+
 def term_expr(term: Term) -> str:
     if term.phrase:
-        return quote(" ".join(term.words)) + ("*" if term.prefix else "")
+        star = "*" if term.prefix else ""
+        phrases = [quote(" ".join(words)) + star for words in spellings(term.words)]
+        return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
     word = term.words[0]
     if term.prefix:
         return quote(word) + "*"
-    r = root(word)
-    if r and not word.isdigit():
-        return f"({quote(word)} OR {quote(r)}*)"
-    return quote(word)
+    alternatives = []
+    for form in [word, *variants(word)]:
+        alternatives.append(quote(form))
+        r = root(form)
+        if r and not form.isdigit():
+            alternatives.append(quote(r) + "*")
+    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
 
 
 def fts_expression(query: Query) -> str | None:
