@@ -158,6 +158,38 @@ def fts_expression(query: Query) -> str | None:
     return expr
 
 
+_ITEM = re.compile(r"^[ \t]*(…?)[ \t]*•[ \t]*")
+# Between list items in a snippet (and between an item and the text around it).
+ITEM_SEPARATOR = " · "
+
+
+def flat_snippet(snippet: str) -> str:
+    """A snippet of indexed text as one line of prose.
+
+    The index keeps list items as lines that start with "• ". A snippet drops the bullets
+    and joins each item to the text around it with ITEM_SEPARATOR (a space after a colon
+    that introduces the list); other lines are joined with a space.
+    """
+    if "\n" not in snippet and "•" not in snippet:
+        return snippet
+    out = ""
+    was_item = False
+    for line in snippet.split("\n"):
+        m = _ITEM.match(line)
+        item = m is not None
+        if m is not None:
+            line = m.group(1) + line[m.end() :]
+        line = line.strip()
+        if not line:
+            continue
+        if out and line != "…":
+            list_start = out.rstrip(OPEN + CLOSE).endswith(":")
+            out += ITEM_SEPARATOR if (item or was_item) and not list_start else " "
+        out += line
+        was_item = item
+    return out
+
+
 def marks(snippet: str) -> str:
     return snippet.replace(OPEN, MARK_OPEN).replace(CLOSE, MARK_CLOSE)
 

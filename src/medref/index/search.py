@@ -13,6 +13,7 @@ from medref.query import (
     OPEN,
     Query,
     Term,
+    flat_snippet,
     fts_expression,
     marks,
     parse_query,
@@ -259,7 +260,7 @@ def search(
             if row is not None:
                 break
         snippet = row[0] if row else ""
-        hits.append(Hit(mono_id, title, key, label, marks(snippet or ""), score))
+        hits.append(Hit(mono_id, title, key, label, marks(flat_snippet(snippet or "")), score))
     return SearchResult(text, corrected, total, tuple(hits), query.truncated)
 
 
