@@ -215,11 +215,11 @@ def search(
         else:
             weight = weight_of(key, OTHER_WEIGHT)
             beyond_boilerplate.add(doc)
-        row = (rowid, -rank * weight, -body_rank * weight)
+        entry = (rowid, -rank * weight, -body_rank * weight)
         if doc in matched:
-            matched[doc].append(row)
+            matched[doc].append(entry)
         else:
-            matched[doc] = [row]
+            matched[doc] = [entry]
     # An excluded word drops the whole monograph, not just the sections that contain it.
     for t in query.terms:
         if t.negative:
