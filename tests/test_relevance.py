@@ -155,14 +155,12 @@ def test_a_misspelt_us_spelling_is_corrected_where_the_corpus_writes_the_uk_one(
     assert typo["total"] == results(medref, "search", "diarrhoea")["total"]
 
 
-@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u200d", "\ufeff", "\u2060"])
-def test_invisible_characters_in_a_query_are_ignored(medref: M, invisible: str) -> None:
-    plain = results(medref, "search", "hypothyroidism")
-    hidden = results(medref, "search", f"hypo{invisible}thyroidism")
+def test_invisible_characters_in_a_query_are_ignored(medref: M) -> None:
+    # zero-width space, soft hyphen, zero-width joiner, byte-order mark, word joiner
+    hidden = results(medref, "search", "hy\u200bpo\u00adthy\u200droid\ufeffism\u2060")
     assert hidden["corrected_query"] is None
-    assert ids(hidden) == ids(plain) == ["levothyroxine"]
-    named = results(medref, "show", f"war{invisible}farin")
-    assert named["id"] == "warfarin"
+    assert ids(hidden) == ids(results(medref, "search", "hypothyroidism")) == ["levothyroxine"]
+    assert results(medref, "show", "war\u2060far\u200bin")["id"] == "warfarin"
 
 
 def test_snippets_read_as_prose(medref: M) -> None:
