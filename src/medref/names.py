@@ -15,6 +15,15 @@ MAX_NAME = 300
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
+# Characters that show as nothing: zero-width spaces and joiners, the soft hyphen, direction
+# marks, the byte-order mark, variation selectors and tag characters (Unicode category Cf
+# and the selectors). Names and queries ignore them, so "war\u200bfarin" is "warfarin".
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e0fff]"
+)
+
+
 def typed(text: str) -> str:
     """Text as a user typed it, as valid text: bytes that were not UTF-8 become U+FFFD."""
     if text.isascii():
@@ -23,9 +32,10 @@ def typed(text: str) -> str:
 
 
 def fold(text: str) -> str:
-    """Lower-case `text` and strip diacritics ("Café" -> "cafe")."""
+    """Lower-case `text`, strip diacritics ("Café" -> "cafe") and drop invisible characters."""
     if text.isascii():
         return text.lower()
+    text = _INVISIBLE.sub("", text)
     return _COMBINING.sub("", unicodedata.normalize("NFKD", text.casefold()))
 
 

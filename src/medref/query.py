@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from medref.names import fold
+from medref.spellings import variants
 
 # Matched words in snippets are wrapped in these markers (documented in the README).
 MARK_OPEN = "**"
@@ -115,16 +116,34 @@ def root(word: str) -> str | None:
     return None
 
 
+# A phrase stands for at most this many spellings ("severe diarrhea" and "severe diarrhoea").
+MAX_PHRASE_SPELLINGS = 8
+
+
+def spellings(words: list[str]) -> list[list[str]]:
+    """A phrase's spellings: each word as typed or as its other (US or UK) spelling."""
+    out: list[list[str]] = [[]]
+    for word in words:
+        forms = [word, *variants(word)]
+        out = [[*done, form] for done in out for form in forms][:MAX_PHRASE_SPELLINGS]
+    return out
+
+
 def term_expr(term: Term) -> str:
     if term.phrase:
-        return quote(" ".join(term.words)) + ("*" if term.prefix else "")
+        star = "*" if term.prefix else ""
+        phrases = [quote(" ".join(words)) + star for words in spellings(term.words)]
+        return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
     word = term.words[0]
     if term.prefix:
         return quote(word) + "*"
-    r = root(word)
-    if r and not word.isdigit():
-        return f"({quote(word)} OR {quote(r)}*)"
-    return quote(word)
+    alternatives = []
+    for form in [word, *variants(word)]:
+        alternatives.append(quote(form))
+        r = root(form)
+        if r and not form.isdigit():
+            alternatives.append(quote(r) + "*")
+    return alternatives[0] if len(alternatives) == 1 else "(" + " OR ".join(alternatives) + ")"
 
 
 def fts_expression(query: Query) -> str | None:
@@ -137,6 +156,38 @@ def fts_expression(query: Query) -> str | None:
         if t.negative:
             expr = f"({expr} NOT {term_expr(Term(t.words, t.prefix))})"
     return expr
+
+
+_ITEM = re.compile(r"^[ \t]*(…?)[ \t]*•[ \t]*")
+# Between list items in a snippet (and between an item and the text around it).
+ITEM_SEPARATOR = " · "
+
+
+def flat_snippet(snippet: str) -> str:
+    """A snippet of indexed text as one line of prose.
+
+    The index keeps list items as lines that start with "• ". A snippet drops the bullets
+    and joins each item to the text around it with ITEM_SEPARATOR (a space after a colon
+    that introduces the list); other lines are joined with a space.
+    """
+    if "\n" not in snippet and "•" not in snippet:
+        return snippet
+    out = ""
+    was_item = False
+    for line in snippet.split("\n"):
+        m = _ITEM.match(line)
+        item = m is not None
+        if m is not None:
+            line = m.group(1) + line[m.end() :]
+        line = line.strip()
+        if not line:
+            continue
+        if out and line != "…":
+            list_start = out.rstrip(OPEN + CLOSE).endswith(":")
+            out += ITEM_SEPARATOR if (item or was_item) and not list_start else " "
+        out += line
+        was_item = item
+    return out
 
 
 def marks(snippet: str) -> str:

@@ -94,7 +94,7 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
     """
     if not query:
         return faqs
-    from medref.query import parse_query, root, text_words
+    from medref.query import parse_query, root, spellings, text_words
 
     terms = parse_query(query).terms
 
@@ -105,11 +105,14 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
         plural = len(text) > 3 and text.endswith("s") and not text.endswith("ss")
         return root(text) or (text[:-1] if plural else text)
 
-    wanted = [(needle(t.words, t.prefix), t.negative) for t in terms]
+    # Each term as every spelling it stands for ("diarrhea" is also "diarrhoea").
+    wanted = [
+        ([needle(words, t.prefix) for words in spellings(t.words)], t.negative) for t in terms
+    ]
 
     def matches(f: Faq) -> bool:
         hay = " " + " ".join(text_words(f"{f.question} {f.answer}")) + " "
-        return all((f" {n}" in hay) != negative for n, negative in wanted)
+        return all(any(f" {n}" in hay for n in needles) != negative for needles, negative in wanted)
 
     return tuple(f for f in faqs if matches(f))
 
