@@ -3,22 +3,58 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import sys
 
 from medref.errors import EXIT_INTERRUPTED, EXIT_IO
 
 
-def _tolerant_streams() -> None:
-    """Never crash on text the terminal's encoding cannot show; never write to a closed fd."""
-    import io
+# Streams opened in place of closed descriptors, kept open for the life of the process.
+_kept: list[object] = []
+
+
+class _ClosedStdout(io.TextIOBase):
+    """stdout when medref was started with it closed (`>&-`): writing data is an error, as
+    for `cat`, while a command that writes nothing to stdout still succeeds."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            raise OSError(errno.EBADF, "standard output is closed")
+        return 0
+
+
+def _checked_streams() -> None:
+    """Every byte written to stdout reaches it or raises; text the encoding cannot show is
+    replaced, never a crash."""
     import os
 
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:  # started with the descriptor closed
-            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115
+            # Keep the descriptor taken, so that no file medref opens later lands on it.
+            placeholder = open(os.devnull, "w")  # noqa: SIM115
+            setattr(sys, name, _ClosedStdout() if name == "stdout" else placeholder)
+            _kept.append(placeholder)
         elif isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="replace")
+            if name == "stdout" and not isinstance(stream.buffer, io.BufferedWriter):
+                # Unbuffered (python -u, PYTHONUNBUFFERED): the text layer writes straight to
+                # the file, ignoring short writes (a file-size limit or a nearly full disk
+                # takes part of a write without an error). A buffered writer retries the rest
+                # and raises when nothing more can be written.
+                raw = stream.detach()
+                sys.stdout = io.TextIOWrapper(
+                    io.BufferedWriter(raw),
+                    encoding=stream.encoding,
+                    errors="replace",
+                    line_buffering=stream.line_buffering,
+                    write_through=True,
+                )
+            else:
+                stream.reconfigure(errors="replace")
 
 
 def main() -> None:
@@ -27,7 +63,7 @@ def main() -> None:
     # Die quietly when a reader such as `head` closes the pipe, like other Unix tools.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    _tolerant_streams()
+    _checked_streams()
     try:
         from medref.cli import main as run
 

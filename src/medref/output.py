@@ -112,9 +112,14 @@ def write_file(path: Path, text: str) -> None:
                 os.unlink(tmp)
             raise
     except OSError as exc:
+        import errno
+
+        full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
         raise OutputProblem(
             f"cannot write {str(path)!r}: {exc.strerror or exc}",
-            hint="check the folder exists and is writable",
+            hint="free some space or lift the file-size limit"
+            if full
+            else "check the folder exists and is writable",
         ) from None
 
 
