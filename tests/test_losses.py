@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import resource
 import shutil
 import signal
+import sqlite3
 import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from conftest import MEDREF
+from conftest import MEDREF, Proc
+from medref.corpus import discover
+from medref.index import index_path
 
 # -- 1. output written whole, or exit 4 ------------------------------------------------------
 
@@ -56,6 +61,9 @@ def test_a_file_size_limit_on_stdout_exits_4(
     tmp_path: Path, args: list[str], limit: int, unbuffered: bool
 ) -> None:
     out = tmp_path / "out"
+    # First as a user's earlier command: the cache is up to date, so the limited run has
+    # nothing to write but its output.
+    assert run_to_file(args, out).returncode == 0
     proc = run_to_file(args, out, limit=limit, unbuffered=unbuffered)
     assert proc.returncode == 4, proc.stderr
     assert proc.stderr == "medref: cannot write the output: File too large\n"
@@ -63,12 +71,15 @@ def test_a_file_size_limit_on_stdout_exits_4(
 
 
 def test_a_file_size_limit_on_export_out_leaves_no_file(tmp_path: Path) -> None:
-    target = tmp_path / "all.jsonl"
+    folder = tmp_path / "out"
+    folder.mkdir()
+    target = folder / "all.jsonl"
+    # The cache cannot grow under this limit either: that is no damage, and costs no line.
     proc = run_to_file(["export", "--out", str(target)], tmp_path / "stdout", limit=64 * 1024)
     assert proc.returncode == 4
     assert proc.stderr.startswith(f"medref: cannot write '{target}': File too large;")
     assert len(proc.stderr.splitlines()) == 1
-    assert not target.exists() and os.listdir(tmp_path) == ["stdout"]
+    assert os.listdir(folder) == []  # no half file, no temporary file
 
 
 def test_a_small_full_file_system_exits_4(tmp_path: Path) -> None:
@@ -83,8 +94,7 @@ def test_a_small_full_file_system_exits_4(tmp_path: Path) -> None:
     script = 'mount -t tmpfs -o size=128k medref-test "$1" || exit 99; shift; exec "$@" > "$0"'
     env = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
     proc = subprocess.run(
-        [unshare, "-rm", "sh", "-c", script, str(small / "out"), str(small), str(MEDREF)]
-        + ["export"],
+        [unshare, "-rm", "sh", "-c", script, str(small / "out"), str(small), str(MEDREF), "export"],
         capture_output=True,
         text=True,
         env=env,
@@ -128,3 +138,137 @@ def test_a_reader_that_quits_early_is_a_quiet_exit() -> None:
     )
     assert proc.stderr == ""
     assert proc.stdout.strip() == str(128 + signal.SIGPIPE)  # killed by SIGPIPE, like cat
+
+
+# -- 2. a damaged cache heals itself -----------------------------------------------------------
+
+
+def cache_file() -> Path:
+    return index_path(discover([])[0])
+
+
+def overwrite_pages(path: Path, tables: tuple[str, ...]) -> int:
+    """Overwrite every page of these tables (and their indexes) with junk, as a failing disk
+    or a stray write would; returns how many pages were hit."""
+    conn = sqlite3.connect(path)
+    page_size = conn.execute("PRAGMA page_size").fetchone()[0]
+    marks = ",".join("?" * len(tables))
+    pages = [
+        n
+        for (n,) in conn.execute(
+            f"SELECT pageno FROM dbstat WHERE name IN ({marks})"
+            f" OR name IN (SELECT name FROM sqlite_schema WHERE tbl_name IN ({marks}))",
+            tables * 2,
+        )
+    ]
+    conn.close()
+    junk = random.Random(7)
+    with open(path, "r+b") as fh:
+        for n in pages:
+            fh.seek((n - 1) * page_size)
+            fh.write(junk.randbytes(page_size))
+    return len(pages)
+
+
+def spoil_blob(path: Path, sql: str) -> None:
+    """Overwrite the middle of one stored compressed value where it lies in the file."""
+    conn = sqlite3.connect(path)
+    (blob,) = conn.execute(sql).fetchone()
+    conn.close()
+    data = path.read_bytes()
+    start = blob[:64]  # a long value continues on overflow pages: its start is in one piece
+    assert data.count(start) == 1
+    with open(path, "r+b") as fh:
+        fh.seek(data.index(start) + 16)
+        fh.write(bytes(b ^ 0x5A for b in blob[16:40]))
+
+
+DAMAGED = "medref: warning: the index cache was damaged ("
+
+COMMANDS = [
+    ["show", "colostrum", "--json"],
+    ["faq", "colostrum", "--json"],
+    ["export", "ibuprofen"],
+    ["compare", "ibuprofen", "acetaminophen", "--json"],
+    ["search", "allergy", "--json"],
+    ["list", "--json"],
+]
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda a: a[0])
+def test_damaged_pages_are_rebuilt_once_and_the_command_answers(
+    medref: Callable[..., Proc], args: list[str]
+) -> None:
+    expected = medref(*args)
+    assert expected.code == 0 and expected.err == ""
+    assert overwrite_pages(cache_file(), ("docs", "sectext", "names")) > 10
+    healed = medref(*args)
+    assert healed.code == 0
+    assert healed.out == expected.out
+    assert healed.err.startswith(DAMAGED) and healed.err.endswith("; rebuilding it\n")
+    assert len(healed.err.splitlines()) == 1
+    again = medref(*args)
+    assert (again.code, again.out, again.err) == (0, expected.out, "")
+
+
+def test_medref_index_rebuilds_a_damaged_cache(medref: Callable[..., Proc]) -> None:
+    overwrite_pages(cache_file(), ("docs", "folders"))
+    info = medref("index", "--json")
+    assert info.code == 0 and info.json()["monographs"] == 106
+    assert info.err.startswith(DAMAGED) and len(info.err.splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "sql"),
+    [
+        # A monograph kept by an earlier `show` (docs.data).
+        (["show", "colostrum", "--json"], "SELECT data FROM docs WHERE id='colostrum'"),
+        # Section text that search reads for its snippets (through medref_unzip).
+        (
+            ["search", "colostrum", "--json"],
+            "SELECT body FROM sectext WHERE rowid >> 16 ="
+            " (SELECT doc FROM docs WHERE id='colostrum') ORDER BY length(body) DESC",
+        ),
+    ],
+    ids=["stored-monograph", "section-text"],
+)
+def test_a_stored_row_that_does_not_decompress_is_damage(
+    medref: Callable[..., Proc], args: list[str], sql: str
+) -> None:
+    expected = medref(*args)
+    assert expected.code == 0
+    spoil_blob(cache_file(), sql)
+    healed = medref(*args)
+    assert healed.code == 0, healed.err
+    assert healed.out == expected.out
+    assert healed.err.startswith(DAMAGED) and len(healed.err.splitlines()) == 1
+
+
+def test_a_locked_cache_is_not_damage(medref: Callable[..., Proc]) -> None:
+    """Another process holds the index for longer than medref waits: it answers without the
+    cache, and never replaces the file."""
+    medref("list")
+    path = cache_file()
+    before = path.stat().st_ino, path.read_bytes()
+    holder = sqlite3.connect(path, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")
+    try:
+        # The installed entry point, with a short busy timeout (30 s in use).
+        code = (
+            "import sys, medref.index.schema as s; s.BUSY_TIMEOUT_MS = 200;"
+            " from medref.entry import main; sys.argv[0] = 'medref'; main()"
+        )
+        proc = subprocess.run(
+            [sys.executable, "-c", code, "show", "colostrum", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert proc.returncode == 0 and json.loads(proc.stdout)["id"] == "colostrum"
+    assert "damaged" not in proc.stderr and "database is locked" in proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+    assert (path.stat().st_ino, path.read_bytes()) == before

@@ -9,7 +9,6 @@ import sys
 
 from medref.errors import EXIT_INTERRUPTED, EXIT_IO
 
-
 # Streams opened in place of closed descriptors, kept open for the life of the process.
 _kept: list[object] = []
 
