@@ -3,15 +3,19 @@ unreadable file that hides nothing, nothing left behind, files that are not mono
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pty
 import random
 import resource
+import select
 import shutil
 import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,6 +24,7 @@ import pytest
 from conftest import MEDREF, Proc
 from medref.corpus import discover
 from medref.index import index_path
+from synthetic import generate
 
 # -- 1. output written whole, or exit 4 ------------------------------------------------------
 
@@ -272,3 +277,100 @@ def test_a_locked_cache_is_not_damage(medref: Callable[..., Proc]) -> None:
     assert "damaged" not in proc.stderr and "database is locked" in proc.stderr
     assert len(proc.stderr.splitlines()) == 1
     assert (path.stat().st_ino, path.read_bytes()) == before
+
+
+# -- 4. nothing left behind --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough synthetic monographs for a build that is still running a second after it starts."""
+    root = tmp_path_factory.mktemp("big") / "syn"
+    generate(root, 1200, seed=5)
+    return root
+
+
+def wait_for(check: Callable[[], bool], proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while not check():
+        assert proc.poll() is None, "the build ended before it could be interrupted"
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+
+
+def start_build(corpus: Path, **kwargs: object) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(  # type: ignore[call-overload, no-any-return]
+        [str(MEDREF), "--corpus", str(corpus), "list"], **kwargs
+    )
+
+
+@pytest.mark.cold_cache
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL])
+def test_a_killed_build_leaves_nothing_that_the_next_build_keeps(
+    big_corpus: Path, medref: Callable[..., Proc], sig: int
+) -> None:
+    cache = Path(os.environ["MEDREF_CACHE_DIR"])
+    proc = start_build(big_corpus, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    wait_for(lambda: bool(list(cache.glob("*.tmp"))), proc)
+    proc.send_signal(sig)
+    _out, err = proc.communicate(timeout=60)
+    leftovers = list(cache.glob("*.tmp"))
+    if sig == signal.SIGTERM:
+        assert proc.returncode == 128 + signal.SIGTERM and err == b""
+        assert leftovers == []  # it cleaned up after itself
+        return
+    assert proc.returncode == -signal.SIGKILL and len(leftovers) == 1
+    # Leftovers of other corpus sets: one too young to judge, one whose build is live (it
+    # holds the lock), both kept; the old, unlocked one goes.
+    young = cache / "index-00000000000000aa.sqlite.4242.young.tmp"
+    live = cache / "index-00000000000000bb.sqlite.4243.live.tmp"
+    young.write_bytes(b"x")
+    live.write_bytes(b"x")
+    hour_ago = time.time() - 3700
+    for old in (leftovers[0], live):
+        os.utime(old, (hour_ago, hour_ago))
+    with open(cache / "index-00000000000000bb.sqlite.lock", "w") as lock:
+        fcntl.lockf(lock, fcntl.LOCK_EX)
+        rebuilt = medref("index", "--rebuild", "--json")  # the bundled set: another one
+    assert rebuilt.code == 0, rebuilt.err
+    assert sorted(cache.glob("*.tmp")) == [young, live]
+
+
+@pytest.mark.cold_cache
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP])
+def test_a_signal_during_the_progress_bar_restores_the_terminal(big_corpus: Path, sig: int) -> None:
+    master, slave = pty.openpty()
+    proc = start_build(
+        big_corpus,
+        stdout=subprocess.DEVNULL,
+        stderr=slave,
+        # A shell starts background jobs with SIGINT ignored, and Python keeps it so.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    os.close(slave)
+    seen = bytearray()
+
+    def bar_shown() -> bool:
+        if select.select([master], [], [], 0.05)[0]:
+            seen.extend(os.read(master, 65536))
+        return HIDE_CURSOR in seen
+
+    wait_for(bar_shown, proc)
+    proc.send_signal(sig)
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        seen.extend(data)
+    os.close(master)
+    assert proc.wait(timeout=60) == 128 + sig
+    assert seen.rindex(SHOW_CURSOR) > seen.rindex(HIDE_CURSOR)
+    assert b"Traceback" not in seen
+    assert not list(Path(os.environ["MEDREF_CACHE_DIR"]).glob("*.tmp"))
+
+
+HIDE_CURSOR = b"\x1b[?25l"
+SHOW_CURSOR = b"\x1b[?25h"

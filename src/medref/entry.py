@@ -62,6 +62,9 @@ def main() -> None:
     # Die quietly when a reader such as `head` closes the pipe, like other Unix tools.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    from medref import signals
+
+    signals.install()  # Ctrl-C, SIGTERM and SIGHUP unwind: temp files go, the terminal is restored
     _checked_streams()
     try:
         from medref.cli import main as run
@@ -70,15 +73,28 @@ def main() -> None:
             run()
         except SystemExit as done:  # Typer always exits: flush first, below
             code = done.code
+        _stop_progress()
         sys.stdout.flush()  # a full disk must fail here, not at exit with a traceback
         sys.exit(code)
     except KeyboardInterrupt:
+        _stop_progress()
         sys.exit(EXIT_INTERRUPTED)
+    except signals.Terminated as term:
+        _stop_progress()
+        sys.exit(128 + term.signum)
     except OSError as exc:  # writing our output failed: /dev/full, a full disk, an I/O error
+        _stop_progress()
         _discard_stdout()
         reason = exc.strerror or type(exc).__name__
         print(f"medref: cannot write the output: {reason}", file=sys.stderr)
         sys.exit(EXIT_IO)
+
+
+def _stop_progress() -> None:
+    """Stop any progress bar, showing the cursor again (only if output.py was loaded)."""
+    output = sys.modules.get("medref.output")
+    if output is not None:
+        output.stop_progress()
 
 
 def _discard_stdout() -> None:

@@ -247,17 +247,49 @@ def build_file(
     return report
 
 
+# A temporary build of another corpus set is removed only when this old, as well as
+# unlocked: a lock on a shared or network cache folder may not be seen from here.
+ORPHAN_SECONDS = 3600
+
+
 def _remove_orphans(path: Path) -> None:
-    """Delete temporary builds left by processes that were killed (their pid is gone)."""
-    for tmp in path.parent.glob(f"{path.name}.*.tmp"):
+    """Delete temporary builds left by killed processes, whatever their corpus set.
+
+    A build writes its temporary file only while it holds its index's build lock (a record
+    lock the kernel drops when the process dies; a pid may be reused). This process holds
+    the lock of `path`, so other temporary files of it are leftovers; those of other corpus
+    sets go when nobody holds their lock and they are older than ORPHAN_SECONDS.
+    """
+    cutoff = time.time() - ORPHAN_SECONDS
+    for tmp in path.parent.glob("index-*.sqlite.*.tmp"):
+        owner = tmp.name.split(".sqlite.", 1)[0] + ".sqlite"
         try:
-            pid = int(tmp.name[len(path.name) + 1 :].split(".", 1)[0])
-        except ValueError:
-            continue
-        if pid == os.getpid() or _alive(pid):
-            continue
-        with contextlib.suppress(OSError):
+            if owner != path.name and (
+                tmp.stat().st_mtime > cutoff or _build_running(path.parent / owner)
+            ):
+                continue
             tmp.unlink()
+        except OSError:
+            continue
+
+
+def _build_running(index: Path) -> bool:
+    """Does a live process hold the build lock of this index (build_lock)?"""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(f"{index}.lock", os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also releases the lock just taken
+    return False
 
 
 def _remove_unused(path: Path) -> None:
@@ -273,16 +305,6 @@ def _remove_unused(path: Path) -> None:
         with contextlib.suppress(OSError):
             if other.stat().st_mtime < cutoff:
                 other.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, but belongs to someone else
-    return True
 
 
 @contextlib.contextmanager
