@@ -374,3 +374,57 @@ def test_a_signal_during_the_progress_bar_restores_the_terminal(big_corpus: Path
 
 HIDE_CURSOR = b"\x1b[?25l"
 SHOW_CURSOR = b"\x1b[?25h"
+
+
+# -- 3. one unreadable file does not hide another ----------------------------------------------
+
+
+def without_root_file_access() -> None:
+    """Run as a user whom file modes bind. As root: drop the capabilities that bypass them
+    (CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH) from the bounding set before exec, so the process
+    stays root for everything else. (Switching to `nobody` would lock it out of a Python
+    installed under /root, as here.)"""
+    if os.geteuid() != 0:
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    pr_capbset_drop = 24
+    for cap in (1, 2):  # CAP_DAC_OVERRIDE, CAP_DAC_READ_SEARCH
+        if libc.prctl(pr_capbset_drop, cap, 0, 0, 0) != 0:
+            raise OSError(ctypes.get_errno(), "prctl(PR_CAPBSET_DROP) failed")
+
+
+def test_an_unreadable_override_hides_nothing(tmp_path: Path) -> None:
+    corpus = tmp_path / "mine"
+    corpus.mkdir()
+    override = corpus / "aspirin.md"
+    override.write_text('---\ntitle: "My Aspirin"\n---\n# My Aspirin\n### Usage\nMine.\n')
+
+    def show() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(MEDREF), "--corpus", str(corpus), "show", "aspirin", "--json"],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            preexec_fn=without_root_file_access,
+            check=False,
+        )
+
+    def title(proc: subprocess.CompletedProcess[str]) -> str:
+        assert proc.returncode == 0, proc.stderr
+        return str(json.loads(proc.stdout)["title"])
+
+    denied = f"medref: warning: {override}: permission denied; skipped\n"
+    assert title(show()) == "My Aspirin"
+    override.chmod(0)
+    first = show()
+    assert title(first) == "Aspirin" and first.stderr == denied  # the bundled one, said once
+    second = show()
+    assert title(second) == "Aspirin" and second.stderr == ""
+    override.chmod(0o644)  # its folder does not change: the next command notices anyway
+    back = show()
+    assert title(back) == "My Aspirin" and back.stderr == ""
+    override.chmod(0)  # unreadable again: noticed by the next command that shows it
+    again = show()
+    assert title(again) == "Aspirin" and again.stderr == denied

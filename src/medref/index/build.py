@@ -161,13 +161,16 @@ def sync(
         if row and row[0] == digest:  # nothing changed, or another process caught it up
             save_scan(conn, corpora, state)
             return report
-        old = {
-            path: (doc, stamp, corpus, mono_id, active, readable)
-            for doc, path, stamp, corpus, mono_id, active, readable in conn.execute(
-                "SELECT doc, path, stamp, corpus, id, active, listing IS NOT NULL FROM docs"
-            )
+        old = _docs(conn)
+        stamps = {e.path: e.stamp for e in entries}
+        # Files that could not be read last time and have not changed since: they claim
+        # no id, so that a file they would override is served instead.
+        unreadable = {
+            path
+            for path, (_doc, stamp, _c, _i, _a, readable) in old.items()
+            if not readable and stamp == stamps.get(path)
         }
-        assigned = assign_ids(entries)
+        assigned = assign_ids(entries, unreadable)
         labels = corpus_labels(corpora)
         writer = Writer(conn)
         current = {a.entry.path for a in assigned}
@@ -176,28 +179,20 @@ def sync(
                 writer.remove(doc)
                 conn.execute("DELETE FROM docs WHERE doc=?", (doc,))
                 report.removed += 1
-        todo: list[tuple[Assigned, str]] = []
-        for a in assigned:
-            before = old.get(a.entry.path)
-            if before is None or before[1] != a.entry.stamp:
-                todo.append((a, labels[a.entry.corpus]))
-            elif (before[2], before[3], bool(before[4])) != (
-                a.entry.corpus,
-                a.id,
-                a.active and before[5],
-            ):
-                todo.append((a, labels[a.entry.corpus]))  # same file, new id or precedence
-        for record in parse_all(todo, progress):
-            a = record.assigned
-            before = old.get(a.entry.path)
-            if before is not None:
-                writer.remove(before[0])
-            if record.error:
-                warn(f"{a.entry.path}: {record.error}; skipped")
-            elif record.warning:
-                warn(f"{a.entry.path}: {record.warning}; read as well as possible")
-            writer.put(record, before[0] if before else None)
-            report.parsed += 1
+        given = {a.entry.path: a for a in assigned}
+        while assigned:
+            failed = _apply(writer, old, assigned, labels, progress, warn, report)
+            if not failed:
+                break
+            # Files found unreadable now: give their ids to the files they would have hidden.
+            unreadable |= failed
+            assigned = [
+                a
+                for a in assign_ids(entries, unreadable)
+                if a != given[a.entry.path] and a.entry.path not in failed
+            ]
+            given.update((a.entry.path, a) for a in assigned)
+            old = _docs(conn)
         writer.flush_words()
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         meta = {"digest": digest, "version": __version__, "updated": now}
@@ -206,6 +201,58 @@ def sync(
         set_meta(conn, meta)
         save_scan(conn, corpora, state)
     return report
+
+
+Docs = dict[str, tuple[int, str, int, str, int, int]]
+
+
+def _docs(conn: sqlite3.Connection) -> Docs:
+    """path -> (doc, stamp, corpus, id, active, readable) of every file in the index."""
+    return {
+        path: (doc, stamp, corpus, mono_id, active, readable)
+        for doc, path, stamp, corpus, mono_id, active, readable in conn.execute(
+            "SELECT doc, path, stamp, corpus, id, active, listing IS NOT NULL FROM docs"
+        )
+    }
+
+
+def _apply(
+    writer: Writer,
+    old: Docs,
+    assigned: list[Assigned],
+    labels: list[str],
+    progress: Progress | None,
+    warn: Warn,
+    report: BuildReport,
+) -> set[str]:
+    """Parse and store the files that are new, changed, or have a new id or precedence;
+    return the paths of active files that could not be read."""
+    todo: list[tuple[Assigned, str]] = []
+    for a in assigned:
+        before = old.get(a.entry.path)
+        if before is None or before[1] != a.entry.stamp:
+            todo.append((a, labels[a.entry.corpus]))
+        elif (before[2], before[3], bool(before[4])) != (
+            a.entry.corpus,
+            a.id,
+            a.active and bool(before[5]),
+        ):
+            todo.append((a, labels[a.entry.corpus]))  # same file, new id or precedence
+    failed: set[str] = set()
+    for record in parse_all(todo, progress):
+        a = record.assigned
+        before = old.get(a.entry.path)
+        if before is not None:
+            writer.remove(before[0])
+        if record.error:
+            warn(f"{a.entry.path}: {record.error}; skipped")
+            if a.active:
+                failed.add(a.entry.path)
+        elif record.warning:
+            warn(f"{a.entry.path}: {record.warning}; read as well as possible")
+        writer.put(record, before[0] if before else None)
+        report.parsed += 1
+    return failed
 
 
 def build_file(

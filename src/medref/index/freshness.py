@@ -82,6 +82,23 @@ def _quick_check(
     return folders, duplicates
 
 
+_UNREADABLE = "SELECT 1 FROM docs WHERE path=? AND listing IS NULL"
+
+
+def _unreadable_changed(conn: sqlite3.Connection) -> list[str]:
+    """The folders of files that could not be read when indexed and have changed since
+    (made readable with chmod, say): a change that leaves their folder's time alone."""
+    folders = []
+    for path, stamp in conn.execute("SELECT path, stamp FROM docs WHERE listing IS NULL"):
+        try:
+            now = file_stamp(os.stat(path))
+        except OSError:
+            now = ""
+        if now != stamp:
+            folders.append(os.path.dirname(path))
+    return folders
+
+
 def _changed_folders(
     folders: list[tuple[str, str, str]], dirty: set[str]
 ) -> list[tuple[str, str]] | None:
@@ -151,6 +168,9 @@ def _refresh_in_place(
             return None
         edits += [(path, stamp) for path, stamp in files.items() if stored[path] != stamp]
     report = BuildReport()
+    unread = [p for p, _s in edits if conn.execute(_UNREADABLE, (p,)).fetchone() is not None]
+    if unread:
+        return None  # readable now, it may take its id back from another corpus's file
     if pending is not None and edits:
         # The caller looks one monograph up by id and will re-check it: leave the edits
         # (and the folder stamps, so they are found again) to a command that needs them.
@@ -249,7 +269,8 @@ def open_index(
             if problem is None:
                 folders, duplicates = ([], True) if full_check else _quick_check(conn, corpora)
                 if folders:
-                    changed = _changed_folders(folders, set(dirty))
+                    dirty = {*dirty, *_unreadable_changed(conn)}
+                    changed = _changed_folders(folders, dirty)
                     if changed == []:
                         return Index(conn, path, corpora, BuildReport(), trusting=True)
                     # With a folder or file reachable by two paths, which path wins depends

@@ -19,8 +19,9 @@ from medref.corpus import Corpus, FileEntry, cache_dir
 from medref.errors import EnvironmentProblem
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
-# 14: long sections as passages; 15: no problems column; 16: imported monographs).
-SCHEMA_VERSION = 16
+# 14: long sections as passages; 15: no problems column; 16: imported monographs;
+# 17: unreadable files indexed apart, checked on every command).
+SCHEMA_VERSION = 17
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -47,6 +48,7 @@ CREATE TABLE docs (
     data BLOB              -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
 );
 CREATE INDEX docs_id ON docs(id, active);
+CREATE INDEX docs_unreadable ON docs(path, stamp) WHERE listing IS NULL;  -- usually empty
 CREATE TABLE names (norm TEXT NOT NULL, doc INTEGER NOT NULL, rank INTEGER NOT NULL);
 CREATE INDEX names_norm ON names(norm);
 -- One row per section; its rowid is (doc << SECTION_BITS) + its position in the monograph.
