@@ -79,9 +79,6 @@ def main() -> None:
     except KeyboardInterrupt:
         _stop_progress()
         sys.exit(EXIT_INTERRUPTED)
-    except signals.Terminated as term:
-        _stop_progress()
-        sys.exit(128 + term.signum)
     except OSError as exc:  # writing our output failed: /dev/full, a full disk, an I/O error
         _stop_progress()
         _discard_stdout()

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from medref.errors import MedrefError
 from medref.sanitize import safe_line
-from medref.signals import uninterrupted
+from medref.signals import cleanup_on_termination, uninterrupted
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -237,10 +237,13 @@ def _page(text: str) -> bool:
 # Progress bars on the terminal now: stopped on every way out (stop_progress), so that the
 # cursor they hide is shown again.
 _live_bars: list[Any] = []
+_cleanups = contextlib.ExitStack()  # stop_progress, registered while a bar is live
 
 
 def _start_bar(bar: Any) -> None:
     with uninterrupted():
+        if not _live_bars:
+            _cleanups.enter_context(cleanup_on_termination(stop_progress))
         _live_bars.append(bar)
         bar.start()
 
@@ -251,6 +254,8 @@ def _stop_bar(bar: Any) -> None:
             _live_bars.remove(bar)
         with contextlib.suppress(OSError, ValueError):  # a terminal that hung up
             bar.stop()
+        if not _live_bars:
+            _cleanups.close()
 
 
 def stop_progress() -> None:

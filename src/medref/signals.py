@@ -1,29 +1,24 @@
-"""How medref ends on Ctrl-C, SIGTERM and SIGHUP: by unwinding, like an exception.
+"""How medref ends on Ctrl-C, SIGTERM and SIGHUP, leaving nothing behind.
 
-Each becomes an exception raised where the main thread is, so that `finally` blocks run:
-a half-written build is removed and the terminal restored (progress bars). Steps that must
-not be cut in two (starting or stopping a progress bar) run `uninterrupted`: a signal that
-arrives meanwhile is raised when they end.
+Ctrl-C raises KeyboardInterrupt and unwinds (`finally` blocks run). SIGTERM and SIGHUP end
+the process at once with 128 + the signal's number, as a shell reports it, after running
+the clean-ups registered here (a temporary build removed, the progress bar stopped and the
+cursor shown): an exception raised at an arbitrary point could deadlock inside the pool of
+parser processes. Steps that must not be cut in two (starting or stopping a progress bar)
+run `uninterrupted`: a signal that arrives meanwhile takes effect when they end.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from types import FrameType
-
-
-class Terminated(BaseException):
-    """SIGTERM or SIGHUP arrived; the process exits 128 + its number, as a shell reports it."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
 
 _depth = 0  # how many `uninterrupted` blocks the main thread is in
 _pending: list[int] = []
+_cleanups: list[Callable[[], None]] = []
 
 
 def install() -> None:
@@ -35,22 +30,35 @@ def install() -> None:
         signal.signal(signal.SIGINT, _on_signal)
 
 
+@contextlib.contextmanager
+def cleanup_on_termination(cleanup: Callable[[], None]) -> Iterator[None]:
+    """Run cleanup if SIGTERM or SIGHUP ends the process during the block."""
+    _cleanups.append(cleanup)
+    try:
+        yield
+    finally:
+        _cleanups.remove(cleanup)
+
+
 def _on_signal(signum: int, _frame: FrameType | None) -> None:
     if _depth:
         _pending.append(signum)
         return
-    _raise(signum)
+    _act(signum)
 
 
-def _raise(signum: int) -> None:
+def _act(signum: int) -> None:
     if signum == signal.SIGINT:
         raise KeyboardInterrupt
-    raise Terminated(signum)
+    for cleanup in reversed(_cleanups):
+        with contextlib.suppress(Exception):
+            cleanup()
+    os._exit(128 + signum)
 
 
 @contextlib.contextmanager
 def uninterrupted() -> Iterator[None]:
-    """Run a block whole: a signal that arrives during it is raised when it ends."""
+    """Run a block whole: a signal that arrives during it takes effect when it ends."""
     global _depth
     _depth += 1
     try:
@@ -60,4 +68,4 @@ def uninterrupted() -> Iterator[None]:
         if not _depth and _pending:
             signum = _pending[0]
             _pending.clear()
-            _raise(signum)
+            _act(signum)

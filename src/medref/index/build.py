@@ -8,6 +8,7 @@ the index and moved over it with `os.replace`, so no process opens a half-built 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -30,6 +31,7 @@ from medref.index.schema import (
     unzip,
     writing,
 )
+from medref.signals import cleanup_on_termination, uninterrupted
 
 # Index files of other corpus sets unused for this long are deleted when one is built.
 UNUSED_DAYS = 30
@@ -268,29 +270,34 @@ def build_file(
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(path)
     _remove_unused(path)
-    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        conn = connect(tmp)
+    with contextlib.ExitStack() as stack:
+        with uninterrupted():  # SIGTERM or SIGHUP from here on removes the file (signals.py)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+            )
+            stack.enter_context(cleanup_on_termination(functools.partial(_unlink, tmp)))
+        os.close(fd)
         try:
-            conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
-            conn.execute("PRAGMA synchronous = OFF")
-            create(conn)
-            report = sync(conn, corpora, state, progress, warn, full=True)
-            # Merge the FTS5 index's segments into one: each search term is then looked up
-            # in one b-tree instead of one per segment (https://sqlite.org/fts5.html#the_optimize_command).
-            conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
-            conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            conn.close()
-        # The file must be on disk before it replaces the old index.
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+            conn = connect(tmp)
+            try:
+                conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
+                conn.execute("PRAGMA synchronous = OFF")
+                create(conn)
+                report = sync(conn, corpora, state, progress, warn, full=True)
+                # Merge the FTS5 index's segments into one: each search term is then looked
+                # up in one b-tree instead of one per segment
+                # (https://sqlite.org/fts5.html#the_optimize_command).
+                conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+                conn.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                conn.close()
+            # The file must be on disk before it replaces the old index.
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            _unlink(tmp)
+            raise
     return report
 
 
@@ -337,6 +344,11 @@ def _build_running(index: Path) -> bool:
     finally:
         os.close(fd)  # also releases the lock just taken
     return False
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _remove_unused(path: Path) -> None:
