@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Set
 from pathlib import Path
 from typing import NamedTuple
 
@@ -254,16 +255,22 @@ def stem_id(rel: str) -> str:
     return slugify(name[:-3]) or "monograph"
 
 
-def assign_ids(entries: list[FileEntry]) -> list[Assigned]:
-    """Give every file an id. Same stems in one corpus get -2, -3...; earlier corpora win."""
+def assign_ids(entries: list[FileEntry], unreadable: Set[str] = frozenset()) -> list[Assigned]:
+    """Give every file an id. Same stems in one corpus get -2, -3...; earlier corpora win.
+
+    A file in `unreadable` (paths) is never active and hides nothing: the next corpus's
+    monograph of its id is served.
+    """
     out: list[Assigned] = []
     taken: set[str] = set()  # ids claimed by higher-precedence corpora
     corpus = -1
     mine: set[str] = set()
+    claimed: set[str] = set()  # this corpus's ids of files that can be read
     for e in entries:  # sorted by corpus, then by relative path
         if e.corpus != corpus:
-            taken |= mine
+            taken |= claimed
             mine = set()
+            claimed = set()
             corpus = e.corpus
         base = stem_id(e.rel)
         mono_id = base
@@ -272,5 +279,8 @@ def assign_ids(entries: list[FileEntry]) -> list[Assigned]:
             mono_id = f"{base}-{n}"
             n += 1
         mine.add(mono_id)
-        out.append(Assigned(e, mono_id, mono_id not in taken))
+        readable = e.path not in unreadable
+        if readable:
+            claimed.add(mono_id)
+        out.append(Assigned(e, mono_id, readable and mono_id not in taken))
     return out

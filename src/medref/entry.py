@@ -3,22 +3,57 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import io
 import sys
 
 from medref.errors import EXIT_INTERRUPTED, EXIT_IO
 
+# Streams opened in place of closed descriptors, kept open for the life of the process.
+_kept: list[object] = []
 
-def _tolerant_streams() -> None:
-    """Never crash on text the terminal's encoding cannot show; never write to a closed fd."""
-    import io
+
+class _ClosedStdout(io.TextIOBase):
+    """stdout when medref was started with it closed (`>&-`): writing data is an error, as
+    for `cat`, while a command that writes nothing to stdout still succeeds."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        if text:
+            raise OSError(errno.EBADF, "standard output is closed")
+        return 0
+
+
+def _checked_streams() -> None:
+    """Every byte written to stdout reaches it or raises; text the encoding cannot show is
+    replaced, never a crash."""
     import os
 
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
         if stream is None:  # started with the descriptor closed
-            setattr(sys, name, open(os.devnull, "w"))  # noqa: SIM115
+            # Keep the descriptor taken, so that no file medref opens later lands on it.
+            placeholder = open(os.devnull, "w")  # noqa: SIM115
+            setattr(sys, name, _ClosedStdout() if name == "stdout" else placeholder)
+            _kept.append(placeholder)
         elif isinstance(stream, io.TextIOWrapper):
-            stream.reconfigure(errors="replace")
+            if name == "stdout" and not isinstance(stream.buffer, io.BufferedWriter):
+                # Unbuffered (python -u, PYTHONUNBUFFERED): the text layer writes straight to
+                # the file, ignoring short writes (a file-size limit or a nearly full disk
+                # takes part of a write without an error). A buffered writer retries the rest
+                # and raises when nothing more can be written.
+                raw = stream.detach()
+                sys.stdout = io.TextIOWrapper(
+                    io.BufferedWriter(raw),
+                    encoding=stream.encoding,
+                    errors="replace",
+                    line_buffering=stream.line_buffering,
+                    write_through=True,
+                )
+            else:
+                stream.reconfigure(errors="replace")
 
 
 def main() -> None:
@@ -27,7 +62,10 @@ def main() -> None:
     # Die quietly when a reader such as `head` closes the pipe, like other Unix tools.
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-    _tolerant_streams()
+    from medref import signals
+
+    signals.install()  # Ctrl-C, SIGTERM and SIGHUP unwind: temp files go, the terminal is restored
+    _checked_streams()
     try:
         from medref.cli import main as run
 
@@ -35,15 +73,25 @@ def main() -> None:
             run()
         except SystemExit as done:  # Typer always exits: flush first, below
             code = done.code
+        _stop_progress()
         sys.stdout.flush()  # a full disk must fail here, not at exit with a traceback
         sys.exit(code)
     except KeyboardInterrupt:
+        _stop_progress()
         sys.exit(EXIT_INTERRUPTED)
     except OSError as exc:  # writing our output failed: /dev/full, a full disk, an I/O error
+        _stop_progress()
         _discard_stdout()
         reason = exc.strerror or type(exc).__name__
         print(f"medref: cannot write the output: {reason}", file=sys.stderr)
         sys.exit(EXIT_IO)
+
+
+def _stop_progress() -> None:
+    """Stop any progress bar, showing the cursor again (only if output.py was loaded)."""
+    output = sys.modules.get("medref.output")
+    if output is not None:
+        output.stop_progress()
 
 
 def _discard_stdout() -> None:

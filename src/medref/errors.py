@@ -56,6 +56,13 @@ class EnvironmentProblem(MedrefError):
     exit_code = EXIT_ENVIRONMENT
 
 
+class CacheProblem(MedrefError):
+    """The index cache cannot be read (locked for too long, an I/O error) or stays damaged."""
+
+    code = "cache"
+    exit_code = EXIT_ENVIRONMENT
+
+
 class OutputProblem(MedrefError):
     code = "io"
     exit_code = EXIT_IO

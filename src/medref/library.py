@@ -177,20 +177,18 @@ class Library:
 
     def info(self, *, rebuild: bool = False) -> dict[str, Any]:
         """Where the index is, what it covers; checks every file (or rebuilds) first."""
-        from medref.index import open_index
+        from medref.index import with_index
 
-        ix = open_index(
+        info: dict[str, Any] = with_index(
             self.corpora,
+            lambda ix: ix.info(),
             rebuild=rebuild,
             full_check=True,
             progress=self._progress,
             warn=self._warn,
             notice=self._notice,
         )
-        try:
-            return ix.info()
-        finally:
-            ix.conn.close()
+        return info
 
     def paths(self) -> builtins.list[Corpus]:
         """The monograph folders in use, highest precedence first."""

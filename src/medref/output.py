@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from medref.errors import MedrefError
 from medref.sanitize import safe_line
+from medref.signals import cleanup_on_termination, uninterrupted
 
 if TYPE_CHECKING:
     from rich.console import Console, RenderableType
@@ -112,9 +113,14 @@ def write_file(path: Path, text: str) -> None:
                 os.unlink(tmp)
             raise
     except OSError as exc:
+        import errno
+
+        full = exc.errno in (errno.ENOSPC, errno.EFBIG, errno.EDQUOT)
         raise OutputProblem(
             f"cannot write {str(path)!r}: {exc.strerror or exc}",
-            hint="check the folder exists and is writable",
+            hint="free some space or lift the file-size limit"
+            if full
+            else "check the folder exists and is writable",
         ) from None
 
 
@@ -228,6 +234,37 @@ def _page(text: str) -> bool:
     return True
 
 
+# Progress bars on the terminal now: stopped on every way out (stop_progress), so that the
+# cursor they hide is shown again.
+_live_bars: list[Any] = []
+_cleanups = contextlib.ExitStack()  # stop_progress, registered while a bar is live
+
+
+def _start_bar(bar: Any) -> None:
+    with uninterrupted():
+        if not _live_bars:
+            _cleanups.enter_context(cleanup_on_termination(stop_progress))
+        _live_bars.append(bar)
+        bar.start()
+
+
+def _stop_bar(bar: Any) -> None:
+    with uninterrupted():
+        with contextlib.suppress(ValueError):
+            _live_bars.remove(bar)
+        with contextlib.suppress(OSError, ValueError):  # a terminal that hung up
+            bar.stop()
+        if not _live_bars:
+            _cleanups.close()
+
+
+def stop_progress() -> None:
+    """Stop every progress bar, restoring the terminal (the entry point calls this on exit,
+    on Ctrl-C, SIGTERM and SIGHUP)."""
+    for bar in list(_live_bars):
+        _stop_bar(bar)
+
+
 class BuildProgress:
     """A progress bar on stderr, shown only for builds that take more than about a second."""
 
@@ -246,13 +283,15 @@ class BuildProgress:
             from rich.progress import Progress
 
             self.bar = Progress(console=make_console(True, sys.stderr), transient=True)
-            self.bar.start()
+            _start_bar(self.bar)
             self.task = self.bar.add_task("indexing monographs", total=total)
         self.bar.update(self.task, completed=done, total=total)
+        if done >= total:
+            self.close()
 
     def close(self) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            _stop_bar(self.bar)
             self.bar = None
 
 
@@ -289,7 +328,7 @@ class TaskProgress:
             console=make_console(True, sys.stderr),
             transient=True,
         )
-        self.bar.start()
+        _start_bar(self.bar)
         self.task = self.bar.add_task(task, total=total)
 
     def advance(self, n: int) -> None:
@@ -298,5 +337,5 @@ class TaskProgress:
 
     def finish(self) -> None:
         if self.bar is not None:
-            self.bar.stop()
+            _stop_bar(self.bar)
             self.bar = None

@@ -8,6 +8,7 @@ the index and moved over it with `os.replace`, so no process opens a half-built 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import sqlite3
@@ -30,6 +31,7 @@ from medref.index.schema import (
     unzip,
     writing,
 )
+from medref.signals import cleanup_on_termination, uninterrupted
 
 # Index files of other corpus sets unused for this long are deleted when one is built.
 UNUSED_DAYS = 30
@@ -161,13 +163,16 @@ def sync(
         if row and row[0] == digest:  # nothing changed, or another process caught it up
             save_scan(conn, corpora, state)
             return report
-        old = {
-            path: (doc, stamp, corpus, mono_id, active, readable)
-            for doc, path, stamp, corpus, mono_id, active, readable in conn.execute(
-                "SELECT doc, path, stamp, corpus, id, active, listing IS NOT NULL FROM docs"
-            )
+        old = _docs(conn)
+        stamps = {e.path: e.stamp for e in entries}
+        # Files that could not be read last time and have not changed since: they claim
+        # no id, so that a file they would override is served instead.
+        unreadable = {
+            path
+            for path, (_doc, stamp, _c, _i, _a, readable) in old.items()
+            if not readable and stamp == stamps.get(path)
         }
-        assigned = assign_ids(entries)
+        assigned = assign_ids(entries, unreadable)
         labels = corpus_labels(corpora)
         writer = Writer(conn)
         current = {a.entry.path for a in assigned}
@@ -176,30 +181,20 @@ def sync(
                 writer.remove(doc)
                 conn.execute("DELETE FROM docs WHERE doc=?", (doc,))
                 report.removed += 1
-        todo: list[tuple[Assigned, str]] = []
-        for a in assigned:
-            before = old.get(a.entry.path)
-            if before is None or before[1] != a.entry.stamp:
-                todo.append((a, labels[a.entry.corpus]))
-            elif (before[2], before[3], bool(before[4])) != (
-                a.entry.corpus,
-                a.id,
-                a.active and before[5],
-            ):
-                todo.append((a, labels[a.entry.corpus]))  # same file, new id or precedence
-        for batch in parse_all(todo, progress):
-            for record in batch.records:
-                a = record.assigned
-                before = old.get(a.entry.path)
-                if before is not None:
-                    writer.remove(before[0])
-                if record.error:
-                    warn(f"{a.entry.path}: {record.error}; skipped")
-                elif record.warning:
-                    warn(f"{a.entry.path}: {record.warning}; read as well as possible")
-                writer.put(record, before[0] if before else None)
-                report.parsed += 1
-            writer.df.update(batch.df)
+        given = {a.entry.path: a for a in assigned}
+        while assigned:
+            failed = _apply(writer, old, assigned, labels, progress, warn, report)
+            if not failed:
+                break
+            # Files found unreadable now: give their ids to the files they would have hidden.
+            unreadable |= failed
+            assigned = [
+                a
+                for a in assign_ids(entries, unreadable)
+                if a != given[a.entry.path] and a.entry.path not in failed
+            ]
+            given.update((a.entry.path, a) for a in assigned)
+            old = _docs(conn)
         writer.flush_words()
         now = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         meta = {"digest": digest, "version": __version__, "updated": now}
@@ -208,6 +203,60 @@ def sync(
         set_meta(conn, meta)
         save_scan(conn, corpora, state)
     return report
+
+
+Docs = dict[str, tuple[int, str, int, str, int, int]]
+
+
+def _docs(conn: sqlite3.Connection) -> Docs:
+    """path -> (doc, stamp, corpus, id, active, readable) of every file in the index."""
+    return {
+        path: (doc, stamp, corpus, mono_id, active, readable)
+        for doc, path, stamp, corpus, mono_id, active, readable in conn.execute(
+            "SELECT doc, path, stamp, corpus, id, active, listing IS NOT NULL FROM docs"
+        )
+    }
+
+
+def _apply(
+    writer: Writer,
+    old: Docs,
+    assigned: list[Assigned],
+    labels: list[str],
+    progress: Progress | None,
+    warn: Warn,
+    report: BuildReport,
+) -> set[str]:
+    """Parse and store the files that are new, changed, or have a new id or precedence;
+    return the paths of active files that could not be read."""
+    todo: list[tuple[Assigned, str]] = []
+    for a in assigned:
+        before = old.get(a.entry.path)
+        if before is None or before[1] != a.entry.stamp:
+            todo.append((a, labels[a.entry.corpus]))
+        elif (before[2], before[3], bool(before[4])) != (
+            a.entry.corpus,
+            a.id,
+            a.active and bool(before[5]),
+        ):
+            todo.append((a, labels[a.entry.corpus]))  # same file, new id or precedence
+    failed: set[str] = set()
+    for batch in parse_all(todo, progress):
+        for record in batch.records:
+            a = record.assigned
+            before = old.get(a.entry.path)
+            if before is not None:
+                writer.remove(before[0])
+            if record.error:
+                warn(f"{a.entry.path}: {record.error}; skipped")
+                if a.active:
+                    failed.add(a.entry.path)
+            elif record.warning:
+                warn(f"{a.entry.path}: {record.warning}; read as well as possible")
+            writer.put(record, before[0] if before else None)
+            report.parsed += 1
+        writer.df.update(batch.df)
+    return failed
 
 
 def build_file(
@@ -223,43 +272,85 @@ def build_file(
     path.parent.mkdir(parents=True, exist_ok=True)
     _remove_orphans(path)
     _remove_unused(path)
-    fd, tmp = tempfile.mkstemp(prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        conn = connect(tmp)
+    with contextlib.ExitStack() as stack:
+        with uninterrupted():  # SIGTERM or SIGHUP from here on removes the file (signals.py)
+            fd, tmp = tempfile.mkstemp(
+                prefix=f"{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent
+            )
+            stack.enter_context(cleanup_on_termination(functools.partial(_unlink, tmp)))
+        os.close(fd)
         try:
-            conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
-            conn.execute("PRAGMA synchronous = OFF")
-            create(conn)
-            report = sync(conn, corpora, state, progress, warn, full=True)
-            # Merge the FTS5 index's segments into one: each search term is then looked up
-            # in one b-tree instead of one per segment (https://sqlite.org/fts5.html#the_optimize_command).
-            conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
-            conn.execute("PRAGMA journal_mode = DELETE")
-        finally:
-            conn.close()
-        # The file must be on disk before it replaces the old index.
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+            conn = connect(tmp)
+            try:
+                conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
+                conn.execute("PRAGMA synchronous = OFF")
+                create(conn)
+                report = sync(conn, corpora, state, progress, warn, full=True)
+                # Merge the FTS5 index's segments into one: each search term is then looked
+                # up in one b-tree instead of one per segment
+                # (https://sqlite.org/fts5.html#the_optimize_command).
+                conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+                conn.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                conn.close()
+            # The file must be on disk before it replaces the old index.
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            _unlink(tmp)
+            raise
     return report
 
 
+# A temporary build of another corpus set is removed only when this old, as well as
+# unlocked: a lock on a shared or network cache folder may not be seen from here.
+ORPHAN_SECONDS = 3600
+
+
 def _remove_orphans(path: Path) -> None:
-    """Delete temporary builds left by processes that were killed (their pid is gone)."""
-    for tmp in path.parent.glob(f"{path.name}.*.tmp"):
+    """Delete temporary builds left by killed processes, whatever their corpus set.
+
+    A build writes its temporary file only while it holds its index's build lock (a record
+    lock the kernel drops when the process dies; a pid may be reused). This process holds
+    the lock of `path`, so other temporary files of it are leftovers; those of other corpus
+    sets go when nobody holds their lock and they are older than ORPHAN_SECONDS.
+    """
+    cutoff = time.time() - ORPHAN_SECONDS
+    for tmp in path.parent.glob("index-*.sqlite.*.tmp"):
+        owner = tmp.name.split(".sqlite.", 1)[0] + ".sqlite"
         try:
-            pid = int(tmp.name[len(path.name) + 1 :].split(".", 1)[0])
-        except ValueError:
-            continue
-        if pid == os.getpid() or _alive(pid):
-            continue
-        with contextlib.suppress(OSError):
+            if owner != path.name and (
+                tmp.stat().st_mtime > cutoff or _build_running(path.parent / owner)
+            ):
+                continue
             tmp.unlink()
+        except OSError:
+            continue
+
+
+def _build_running(index: Path) -> bool:
+    """Does a live process hold the build lock of this index (build_lock)?"""
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    try:
+        fd = os.open(f"{index}.lock", os.O_RDWR)
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)  # also releases the lock just taken
+    return False
+
+
+def _unlink(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 def _remove_unused(path: Path) -> None:
@@ -275,16 +366,6 @@ def _remove_unused(path: Path) -> None:
         with contextlib.suppress(OSError):
             if other.stat().st_mtime < cutoff:
                 other.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # exists, but belongs to someone else
-    return True
 
 
 @contextlib.contextmanager

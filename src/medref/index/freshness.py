@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from medref.corpus import Assigned, Corpus, FileEntry, Known, entry_kind, file_stamp, folder_stamp
-from medref.errors import EnvironmentProblem, UsageError
+from medref.errors import CacheProblem, EnvironmentProblem, UsageError
 from medref.index.queries import BuildReport, Index, Stale, shown_name
 from medref.index.rows import Progress
 from medref.index.scan import ScanState, Warn, corpora_key, corpus_labels, scan
@@ -25,6 +25,8 @@ from medref.index.schema import (
     connect,
     create,
     index_path,
+    index_state,
+    is_damage,
     is_valid,
     register_functions,
     set_meta,
@@ -78,6 +80,23 @@ def _quick_check(
         for path, parent, stamp in conn.execute("SELECT path, parent, stamp FROM folders")
     ]
     return folders, duplicates
+
+
+_UNREADABLE = "SELECT 1 FROM docs WHERE path=? AND listing IS NULL"
+
+
+def _unreadable_changed(conn: sqlite3.Connection) -> list[str]:
+    """The folders of files that could not be read when indexed and have changed since
+    (made readable with chmod, say): a change that leaves their folder's time alone."""
+    folders = []
+    for path, stamp in conn.execute("SELECT path, stamp FROM docs WHERE listing IS NULL"):
+        try:
+            now = file_stamp(os.stat(path))
+        except OSError:
+            now = ""
+        if now != stamp:
+            folders.append(os.path.dirname(path))
+    return folders
 
 
 def _changed_folders(
@@ -149,6 +168,9 @@ def _refresh_in_place(
             return None
         edits += [(path, stamp) for path, stamp in files.items() if stored[path] != stamp]
     report = BuildReport()
+    unread = [p for p, _s in edits if conn.execute(_UNREADABLE, (p,)).fetchone() is not None]
+    if unread:
+        return None  # readable now, it may take its id back from another corpus's file
     if pending is not None and edits:
         # The caller looks one monograph up by id and will re-check it: leave the edits
         # (and the folder stamps, so they are found again) to a command that needs them.
@@ -243,10 +265,12 @@ def open_index(
     try:
         if not rebuild and path.is_file():
             conn = connect(path)
-            if is_valid(conn, path):
+            problem = index_state(conn, path)
+            if problem is None:
                 folders, duplicates = ([], True) if full_check else _quick_check(conn, corpora)
                 if folders:
-                    changed = _changed_folders(folders, set(dirty))
+                    dirty = {*dirty, *_unreadable_changed(conn)}
+                    changed = _changed_folders(folders, dirty)
                     if changed == []:
                         return Index(conn, path, corpora, BuildReport(), trusting=True)
                     # With a folder or file reachable by two paths, which path wins depends
@@ -267,6 +291,8 @@ def open_index(
             else:
                 conn.close()
                 conn = None
+                if problem != "outdated":  # an upgrade rebuilds without a word; damage not
+                    warn(damaged_message(problem))
         # Building code is loaded only when the index needs more than a lookup.
         from medref.index.build import build_file, build_lock, sync
 
@@ -285,13 +311,10 @@ def open_index(
                 # from it as it is rather than rebuild what is not damaged.
                 warn("the index is busy in another medref process; results may be stale")
                 return Index(conn, path, corpora, BuildReport())
-            except sqlite3.DatabaseError:
-                conn.close()  # damaged in a way the quick check missed: rebuild below
-        damaged = conn is not None  # a sync found it damaged: it must be rebuilt
         with build_lock(path, notice) as waited:
             # Another process may have built it since this one looked (while this one waited
             # for the lock, or just before it took it): then use that build.
-            if not rebuild and (waited or (not damaged and _valid_now(path))):
+            if not rebuild and (waited or _valid_now(path)):
                 return open_index(
                     corpora, dirty=dirty, defer=defer, progress=progress, warn=warn, notice=notice
                 )
@@ -299,10 +322,25 @@ def open_index(
         return Index(connect(path), path, corpora, report)
     except (EnvironmentProblem, UsageError):
         raise
-    except (sqlite3.Error, OSError) as exc:
+    except Exception as exc:
+        if conn is not None:
+            with contextlib.suppress(sqlite3.Error):
+                conn.close()
+        if is_damage(exc) and not rebuild:
+            # Met while checking or updating the index, before any output: rebuild it once.
+            warn(damaged_message(str(exc)))
+            return open_index(
+                corpora, rebuild=True, dirty=dirty, progress=progress, warn=warn, notice=notice
+            )
+        if not isinstance(exc, sqlite3.Error | OSError):
+            raise
         reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
         warn(f"cannot use the index cache at {path} ({reason}); using a temporary in-memory index")
         return build_in_memory(corpora, scan(corpora, None, lambda _m: None), progress, warn)
+
+
+def damaged_message(reason: str) -> str:
+    return f"the index cache was damaged ({reason}); rebuilding it"
 
 
 def _valid_now(path: Path) -> bool:
@@ -320,6 +358,8 @@ def with_index(
     corpora: list[Corpus],
     action: Callable[[Index], Any],
     *,
+    rebuild: bool = False,
+    full_check: bool = False,
     progress: Progress | None = None,
     warn: Warn = lambda _m: None,
     notice: Warn = lambda _m: None,
@@ -331,15 +371,18 @@ def with_index(
     files may wait (see open_index's `defer`).
 
     If a file it shows changed in place since it was indexed, its folder is read again and
-    the action runs again; if the cache turns out damaged, it is rebuilt once.
+    the action runs again. If the action meets damage in the cache (is_damage), the cache is
+    rebuilt once and the action runs again, with one warning; the action writes no output,
+    so nothing is shown twice. Other errors of the cache (locked for the whole busy timeout,
+    an I/O error) are a CacheProblem, never taken for damage.
     """
     dirty: list[str] = []
-    rebuild = rebuilt = False
+    rebuilt = False
     while True:
         index = open_index(
             corpora,
             rebuild=rebuild,
-            full_check=len(dirty) >= 3,
+            full_check=full_check or len(dirty) >= 3,
             dirty=dirty,
             defer=lookup and not dirty,
             progress=progress,
@@ -359,11 +402,24 @@ def with_index(
         except Stale as stale:
             index.conn.close()
             dirty.append(stale.folder)
-        except sqlite3.DatabaseError as exc:
+        except Exception as exc:
             index.conn.close()
-            if rebuilt:
+            if not is_damage(exc):
+                if isinstance(exc, sqlite3.Error):
+                    busy = "locked" in str(exc) or "busy" in str(exc)
+                    raise CacheProblem(
+                        f"cannot read the index cache at {index.path} ({exc})",
+                        hint="another medref process holds it; try again"
+                        if busy
+                        else "check the disk and the cache folder",
+                    ) from None
                 raise
-            warn(f"the index cache was damaged ({exc}); rebuilding it")
+            if rebuilt or index.path is None:
+                raise CacheProblem(
+                    f"the index cache at {index.path} is still damaged after a rebuild ({exc})",
+                    hint="check the disk it is on",
+                ) from None
+            warn(damaged_message(str(exc)))
             rebuild = rebuilt = True
 
 

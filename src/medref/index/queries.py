@@ -13,7 +13,7 @@ from typing import Any
 from medref.corpus import Corpus, file_stamp, stem_id
 from medref.errors import Ambiguous, NotFound, UsageError
 from medref.index.rows import INGREDIENT_RANK, pack, unpack
-from medref.index.schema import SCHEMA_VERSION
+from medref.index.schema import SCHEMA_VERSION, is_damage
 from medref.models import Monograph
 from medref.names import MAX_NAME, close_matches, name_key
 
@@ -47,6 +47,8 @@ class Index:
         self.trusting = trusting
         # Files edited since they were indexed, not re-parsed yet (open_index's `defer`).
         self.pending: frozenset[str] = frozenset()
+        # False once keeping a parsed monograph failed (a full disk): not tried again.
+        self.cache_writes = True
 
     def verify(self, docs: Iterable[int]) -> None:
         """Raise Stale if the file of any of these docs changed since it was indexed."""
@@ -199,10 +201,23 @@ class Index:
         # cannot (another process is writing, a read-only cache) just parses again next time.
         # This runs inside the command's read transaction, where SQLite answers BUSY at once
         # instead of waiting for another writer (https://sqlite.org/c3ref/busy_handler.html).
-        with contextlib.suppress(sqlite3.Error):
-            self.conn.execute(
-                "UPDATE docs SET data=? WHERE doc=? AND stamp=?", (pack(mono), doc, stamp)
-            )
+        if self.cache_writes:
+            in_transaction = self.conn.in_transaction
+            try:
+                self.conn.execute(
+                    "UPDATE docs SET data=? WHERE doc=? AND stamp=?", (pack(mono), doc, stamp)
+                )
+            except sqlite3.Error as exc:
+                if is_damage(exc):
+                    raise
+                # A full disk or a file-size limit can leave the transaction unusable (an
+                # I/O error): end it, read on in a new one, and keep nothing this time.
+                self.cache_writes = False
+                busy = "locked" in str(exc) or "busy" in str(exc)  # the transaction is whole
+                if in_transaction and not busy:
+                    with contextlib.suppress(sqlite3.Error):
+                        self.conn.execute("ROLLBACK")
+                    self.conn.execute("BEGIN")
         return mono
 
     def all(self) -> Iterator[Monograph]:

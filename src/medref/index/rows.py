@@ -167,7 +167,7 @@ def parse_one(assigned: Assigned, corpus_label: str) -> Record:
     return record_for(assigned, head, None)
 
 
-def _worker_init() -> None:
+def _worker_init(parent: int) -> None:
     # Ctrl-C is the parent's to handle; workers must not print tracebacks of their own.
     import signal
 
@@ -180,6 +180,8 @@ def _worker_init() -> None:
         ctypes.CDLL(None).prctl(pr_set_pdeathsig, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+    if os.getppid() != parent:  # the parent died before the line above: no one to work for
+        os._exit(1)
 
 
 class Batch(NamedTuple):
@@ -215,7 +217,9 @@ def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> It
     size = 64
     batches = [todo[i : i + size] for i in range(0, total, size)]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers, initializer=_worker_init) as pool:
+    with ProcessPoolExecutor(
+        max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
+    ) as pool:
         for batch in pool.map(_parse_batch, batches):
             yield batch
             done += len(batch.records)

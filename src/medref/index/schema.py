@@ -8,6 +8,7 @@ rebuilt from scratch (build.py), never migrated.
 from __future__ import annotations
 
 import contextlib
+import json
 import sqlite3
 import zlib
 from collections.abc import Iterator
@@ -18,8 +19,9 @@ from medref.corpus import Corpus, FileEntry, cache_dir
 from medref.errors import EnvironmentProblem
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
-# 14: long sections as passages; 15: no problems column; 16: imported monographs).
-SCHEMA_VERSION = 16
+# 14: long sections as passages; 15: no problems column; 16: imported monographs;
+# 17: unreadable files indexed apart, checked on every command).
+SCHEMA_VERSION = 17
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -46,6 +48,7 @@ CREATE TABLE docs (
     data BLOB              -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
 );
 CREATE INDEX docs_id ON docs(id, active);
+CREATE INDEX docs_unreadable ON docs(path, stamp) WHERE listing IS NULL;  -- usually empty
 CREATE TABLE names (norm TEXT NOT NULL, doc INTEGER NOT NULL, rank INTEGER NOT NULL);
 CREATE INDEX names_norm ON names(norm);
 -- One row per section; its rowid is (doc << SECTION_BITS) + its position in the monograph.
@@ -126,26 +129,71 @@ def connect(path: Path | str) -> sqlite3.Connection:
 
 
 def register_functions(conn: sqlite3.Connection) -> None:
-    conn.create_function("medref_unzip", 1, unzip, deterministic=True)
+    conn.create_function("medref_unzip", 1, _sql_unzip, deterministic=True)
+
+
+# Stored text that medref_unzip could not decompress, in this process. SQLite reports a
+# function's failure as a bare error ("SQL logic error" inside FTS5's snippet()), so
+# is_damage looks here to tell damage from other errors.
+unzip_failures: list[BaseException] = []
+
+
+def _sql_unzip(data: bytes | None) -> str | None:
+    try:
+        return unzip(data)
+    except (zlib.error, UnicodeDecodeError) as exc:
+        unzip_failures.append(exc)
+        raise
 
 
 def unzip(data: bytes | None) -> str | None:
     return None if data is None else zlib.decompress(data).decode()
 
 
+def is_damage(exc: BaseException) -> bool:
+    """Is this error a sign that the index file is damaged, so that a rebuild mends it?
+
+    SQLite's "malformed" and "not a database" errors, and a stored row that does not
+    decompress or decode (also when medref_unzip meets it inside a query, which SQLite
+    reports as an error of its own: see unzip_failures). A locked or busy
+    database, a full disk, an I/O or permission error is never damage: rebuilding would not
+    help, and could replace an index another process is writing.
+    """
+    if isinstance(exc, zlib.error | UnicodeDecodeError | json.JSONDecodeError):
+        return True
+    if isinstance(exc, sqlite3.DatabaseError):
+        if unzip_failures:
+            unzip_failures.clear()
+            return True
+        text = str(exc).lower()
+        return "malformed" in text or "not a database" in text
+    return False
+
+
 def is_valid(conn: sqlite3.Connection, path: Path) -> bool:
     """Is this an index of our schema and version, whole (not truncated)?"""
+    return index_state(conn, path) is None
+
+
+def index_state(conn: sqlite3.Connection, path: Path) -> str | None:
+    """None for a whole index of our schema and version; else why it must be rebuilt:
+    "outdated" (another schema or medref version: rebuilt without a word), or what is
+    wrong with a damaged or truncated file. Raises the errors that are not damage."""
     try:
         if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-            return False
+            return "outdated"
         page_size = conn.execute("PRAGMA page_size").fetchone()[0]
         pages = conn.execute("PRAGMA page_count").fetchone()[0]
         if path.stat().st_size < page_size * pages:
-            return False
+            return "the file is cut short"
         row = conn.execute("SELECT value FROM meta WHERE key='version'").fetchone()
-        return bool(row and row[0] == __version__)
-    except (sqlite3.Error, OSError):
-        return False
+        return None if row and row[0] == __version__ else "outdated"
+    except sqlite3.DatabaseError as exc:
+        if is_damage(exc):
+            return str(exc)
+        raise  # locked, or unreadable: not a reason to replace the file
+    except OSError:
+        return "outdated"  # gone meanwhile: build it
 
 
 def create(conn: sqlite3.Connection) -> None:
