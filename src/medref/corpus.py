@@ -52,6 +52,7 @@ class Scan(NamedTuple):
     warnings: list[str]
     folders: list[Folder]
     duplicates: bool  # some folder or file was reached twice (links, nested corpora)
+    ignored: list[str]  # folders not read (IGNORED_FOLDERS), among those re-read
 
 
 # A folder changed this recently may change again within the file system's clock tick
@@ -159,6 +160,7 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
     warnings: list[str] = []
     folders: list[Folder] = []
     duplicates = False
+    ignored: list[str] = []
     seen: set[tuple[int, int]] = set()  # a file reached through two corpora counts once
     for idx, corpus in enumerate(corpora):
         root = str(corpus.path)
@@ -204,6 +206,8 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                     kind = entry_kind(item)
                     if kind == "dir":
                         stack.append((item.path, folder))
+                    elif kind == "ignored":
+                        ignored.append(item.path)
                     elif kind == "md":
                         s = item.stat()
                         if (s.st_dev, s.st_ino) in seen:
@@ -219,16 +223,21 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
                     warnings.append(f"{item.path}: cannot read ({exc.strerror or exc}); skipped")
         found.sort(key=_rel)
         entries.extend(found)
-    return Scan(entries, warnings, folders, duplicates)
+    return Scan(entries, warnings, folders, duplicates, ignored)
+
+
+# Folders that hold other projects' files (a package's README is no monograph).
+IGNORED_FOLDERS = frozenset({"node_modules"})
 
 
 def entry_kind(item: os.DirEntry[str]) -> str | None:
-    """ "dir" for a folder to read, "md" for a monograph file, None for anything skipped."""
+    """ "dir" for a folder to read, "md" for a monograph file, "ignored" for a folder that
+    is never read (IGNORED_FOLDERS), None for anything else skipped."""
     name = item.name
     if name[0] == ".":
         return None
     if item.is_dir():
-        return "dir"
+        return "ignored" if name in IGNORED_FOLDERS else "dir"
     if name[-3:].lower() == ".md" and item.is_file():
         return "md"
     return None
@@ -255,11 +264,15 @@ def stem_id(rel: str) -> str:
     return slugify(name[:-3]) or "monograph"
 
 
-def assign_ids(entries: list[FileEntry], unreadable: Set[str] = frozenset()) -> list[Assigned]:
+def assign_ids(
+    entries: list[FileEntry],
+    unreadable: Set[str] = frozenset(),
+    skipped: Set[str] = frozenset(),
+) -> list[Assigned]:
     """Give every file an id. Same stems in one corpus get -2, -3...; earlier corpora win.
 
     A file in `unreadable` (paths) is never active and hides nothing: the next corpus's
-    monograph of its id is served.
+    monograph of its id is served. A file in `skipped` (not a monograph) takes no id at all.
     """
     out: list[Assigned] = []
     taken: set[str] = set()  # ids claimed by higher-precedence corpora
@@ -273,6 +286,9 @@ def assign_ids(entries: list[FileEntry], unreadable: Set[str] = frozenset()) -> 
             claimed = set()
             corpus = e.corpus
         base = stem_id(e.rel)
+        if e.path in skipped:
+            out.append(Assigned(e, base, False))
+            continue
         mono_id = base
         n = 2
         while mono_id in mine:

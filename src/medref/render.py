@@ -8,6 +8,7 @@ through `safe()` so nothing in a file can steer the terminal.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -376,6 +377,11 @@ def index_pairs(info: dict[str, Any]) -> list[tuple[str, str]]:
         pairs.append(("renamed", f"{r['source']} -> id '{r['id']}' (its stem is taken)"))
     for o in info["overridden"]:
         pairs.append(("overridden", f"{o['source']} (id '{o['id']}' comes from an earlier corpus)"))
+    if info["skipped"]:
+        reasons = Counter(s["reason"] for s in info["skipped"])
+        pairs.append(
+            ("skipped", "; ".join(f"{n} ({reason})" for reason, n in sorted(reasons.items())))
+        )
     if info["unreadable"]:
         pairs.append(("unreadable", f"{info['unreadable']} files; run 'medref validate'"))
     return pairs

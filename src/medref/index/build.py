@@ -16,6 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import NamedTuple
 
 from medref import __version__
 from medref.corpus import Assigned, Corpus, assign_ids
@@ -92,18 +93,19 @@ class Writer:
             r.listing,
             int(r.imported),
             r.data,
+            r.skipped,
         )
         if doc is None:
             cur = conn.execute(
                 "INSERT INTO docs(path, corpus, rel, stamp, id, active, title, aliases, meta,"
-                " listing, imported, data) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                " listing, imported, data, skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 values,
             )
             doc = int(cur.lastrowid or 0)
         else:
             conn.execute(
                 "UPDATE docs SET path=?, corpus=?, rel=?, stamp=?, id=?, active=?, title=?,"
-                " aliases=?, meta=?, listing=?, imported=?, data=? WHERE doc=?",
+                " aliases=?, meta=?, listing=?, imported=?, data=?, skipped=? WHERE doc=?",
                 (*values, doc),
             )
         if not active:
@@ -165,33 +167,32 @@ def sync(
             return report
         old = _docs(conn)
         stamps = {e.path: e.stamp for e in entries}
-        # Files that could not be read last time and have not changed since: they claim
-        # no id, so that a file they would override is served instead.
-        unreadable = {
-            path
-            for path, (_doc, stamp, _c, _i, _a, readable) in old.items()
-            if not readable and stamp == stamps.get(path)
-        }
-        assigned = assign_ids(entries, unreadable)
+        # Files that could not be read last time, or are not monographs, and have not
+        # changed since: they claim no id, so that a file they would override is served.
+        unchanged = {path for path, stored in old.items() if stored.stamp == stamps.get(path)}
+        unreadable = {path for path in unchanged if not old[path].readable}
+        skipped = {path for path in unchanged if old[path].skipped}
+        assigned = assign_ids(entries, unreadable, skipped)
         labels = corpus_labels(corpora)
         writer = Writer(conn)
         current = {a.entry.path for a in assigned}
-        for path, (doc, *_rest) in old.items():
+        for path, stored in old.items():
             if path not in current:
-                writer.remove(doc)
-                conn.execute("DELETE FROM docs WHERE doc=?", (doc,))
+                writer.remove(stored.doc)
+                conn.execute("DELETE FROM docs WHERE doc=?", (stored.doc,))
                 report.removed += 1
         given = {a.entry.path: a for a in assigned}
         while assigned:
-            failed = _apply(writer, old, assigned, labels, progress, warn, report)
-            if not failed:
+            failed, not_monographs = _apply(writer, old, assigned, labels, progress, warn, report)
+            if not failed and not not_monographs:
                 break
-            # Files found unreadable now: give their ids to the files they would have hidden.
+            # Files found unreadable or skipped now: their ids go to the files they hid.
             unreadable |= failed
+            skipped |= not_monographs
             assigned = [
                 a
-                for a in assign_ids(entries, unreadable)
-                if a != given[a.entry.path] and a.entry.path not in failed
+                for a in assign_ids(entries, unreadable, skipped)
+                if a != given[a.entry.path] and a.entry.path not in failed | not_monographs
             ]
             given.update((a.entry.path, a) for a in assigned)
             old = _docs(conn)
@@ -205,15 +206,28 @@ def sync(
     return report
 
 
-Docs = dict[str, tuple[int, str, int, str, int, int]]
+class Stored(NamedTuple):
+    """What the index holds about one file."""
+
+    doc: int
+    stamp: str
+    corpus: int
+    id: str
+    active: bool
+    readable: bool  # False: it could not be read when last parsed
+    skipped: bool  # readable, but not a monograph (rows.PROJECT_FILES)
+
+
+Docs = dict[str, Stored]
 
 
 def _docs(conn: sqlite3.Connection) -> Docs:
-    """path -> (doc, stamp, corpus, id, active, readable) of every file in the index."""
+    """path -> what the index holds about it, for every file in the index."""
     return {
-        path: (doc, stamp, corpus, mono_id, active, readable)
-        for doc, path, stamp, corpus, mono_id, active, readable in conn.execute(
-            "SELECT doc, path, stamp, corpus, id, active, listing IS NOT NULL FROM docs"
+        path: Stored(doc, stamp, corpus, mono_id, bool(active), bool(readable), bool(skipped))
+        for doc, path, stamp, corpus, mono_id, active, readable, skipped in conn.execute(
+            "SELECT doc, path, stamp, corpus, id, active, listing IS NOT NULL,"
+            " skipped IS NOT NULL FROM docs"
         )
     }
 
@@ -226,37 +240,41 @@ def _apply(
     progress: Progress | None,
     warn: Warn,
     report: BuildReport,
-) -> set[str]:
+) -> tuple[set[str], set[str]]:
     """Parse and store the files that are new, changed, or have a new id or precedence;
-    return the paths of active files that could not be read."""
+    return the paths of active files that could not be read, and of those that are not
+    monographs."""
     todo: list[tuple[Assigned, str]] = []
     for a in assigned:
         before = old.get(a.entry.path)
-        if before is None or before[1] != a.entry.stamp:
+        if before is None or before.stamp != a.entry.stamp:
             todo.append((a, labels[a.entry.corpus]))
-        elif (before[2], before[3], bool(before[4])) != (
+        elif (before.corpus, before.id, before.active) != (
             a.entry.corpus,
             a.id,
-            a.active and bool(before[5]),
+            a.active and before.readable and not before.skipped,
         ):
             todo.append((a, labels[a.entry.corpus]))  # same file, new id or precedence
     failed: set[str] = set()
+    skipped: set[str] = set()
     for batch in parse_all(todo, progress):
         for record in batch.records:
             a = record.assigned
             before = old.get(a.entry.path)
             if before is not None:
-                writer.remove(before[0])
+                writer.remove(before.doc)
             if record.error:
                 warn(f"{a.entry.path}: {record.error}; skipped")
                 if a.active:
                     failed.add(a.entry.path)
             elif record.warning:
                 warn(f"{a.entry.path}: {record.warning}; read as well as possible")
-            writer.put(record, before[0] if before else None)
+            if record.skipped and a.active:
+                skipped.add(a.entry.path)
+            writer.put(record, before.doc if before else None)
             report.parsed += 1
         writer.df.update(batch.df)
-    return failed
+    return failed, skipped
 
 
 def build_file(

@@ -82,14 +82,18 @@ def _quick_check(
     return folders, duplicates
 
 
-_UNREADABLE = "SELECT 1 FROM docs WHERE path=? AND listing IS NULL"
+# Files set aside when indexed: unreadable, or not monographs (a README). They claim no id,
+# so a change to one (chmod, or an edit that makes a monograph of it) is looked for on
+# every command: it leaves their folder's time alone.
+_SET_ASIDE = "(listing IS NULL OR skipped IS NOT NULL)"
+_UNREADABLE = f"SELECT 1 FROM docs WHERE path=? AND {_SET_ASIDE}"
 
 
 def _unreadable_changed(conn: sqlite3.Connection) -> list[str]:
-    """The folders of files that could not be read when indexed and have changed since
-    (made readable with chmod, say): a change that leaves their folder's time alone."""
+    """The folders of files set aside when indexed (unreadable, or not monographs) that
+    have changed since."""
     folders = []
-    for path, stamp in conn.execute("SELECT path, stamp FROM docs WHERE listing IS NULL"):
+    for path, stamp in conn.execute(f"SELECT path, stamp FROM docs WHERE {_SET_ASIDE}"):
         try:
             now = file_stamp(os.stat(path))
         except OSError:

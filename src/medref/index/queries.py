@@ -267,8 +267,19 @@ class Index:
         overridden = [
             {"id": i, "source": p}
             for i, p in self.conn.execute(
-                "SELECT id, path FROM docs WHERE NOT active AND listing IS NOT NULL ORDER BY id"
+                "SELECT id, path FROM docs"
+                " WHERE NOT active AND listing IS NOT NULL AND skipped IS NULL ORDER BY id"
             )
+        ]
+        skipped = [
+            {"source": p, "reason": r}
+            for p, r in self.conn.execute(
+                "SELECT path, skipped FROM docs WHERE skipped IS NOT NULL ORDER BY path"
+            )
+        ]
+        skipped += [
+            {"source": p, "reason": "a node_modules folder, not read"}
+            for p in json.loads(meta.get("ignored") or "[]")
         ]
         renamed = [
             {"id": i, "source": p}
@@ -293,6 +304,7 @@ class Index:
             ],
             "overridden": overridden,
             "renamed": renamed,
+            "skipped": skipped,
         }
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from medref.corpus import Assigned
 from medref.index.schema import MAX_SECTIONS, ZLIB_LEVEL
+from medref.labels import SECTION_LABELS
 from medref.models import Monograph, list_entry
 from medref.names import fold, name_key
 
@@ -23,6 +24,12 @@ if TYPE_CHECKING:
 INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
 
+
+# Files a project keeps beside its documents. They are monographs only when written as one:
+# a `title` in their front matter and at least one recognised section.
+PROJECT_FILES = frozenset({"readme", "license", "licence", "changelog", "contributing"})
+PROJECT_FILE_REASON = "a README, LICENSE, CHANGELOG or CONTRIBUTING file, not a monograph"
+RECOGNISED_KEYS = frozenset([*SECTION_LABELS.values(), "boxed-warning"])
 
 # Parse in worker processes only when there is enough work to pay for starting them.
 PARALLEL_THRESHOLD = 200
@@ -69,11 +76,12 @@ class Record(NamedTuple):
     meta: str
     rows: list[SectionRow]
     words: list[str]
+    skipped: str | None = None  # why a readable file is not a monograph
 
     @property
     def active(self) -> bool:
         """Does this file's monograph serve its id (readable, and not overridden)?"""
-        return self.assigned.active and self.error is None
+        return self.assigned.active and self.error is None and self.skipped is None
 
 
 def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
@@ -83,6 +91,15 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
     if head is None:
         return Record(a, error, None, None, None, False, None, [], "", "", [], [])
     mono = head.monograph
+    if is_project_file(a.entry.path) and not (
+        "title" in mono.front_matter_keys
+        and any(s.key in RECOGNISED_KEYS for s in head.outline.sections)
+    ):
+        listing = list_entry(a.id, mono.title, list(mono.aliases), [], a.entry.path)
+        return Record(
+            a, None, None, mono.title, json.dumps(listing, ensure_ascii=False), False, None,
+            [], "", "", [], [], PROJECT_FILE_REASON,
+        )  # fmt: skip
     # The parser decides each problem's level; errors mean the file was read only in part.
     warning = next(
         (f"{p.message} (line {p.line})" for p in mono.problems if p.level == "error"), None
@@ -135,6 +152,11 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         rows,
         list(words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows])),
     )
+
+
+def is_project_file(path: str) -> bool:
+    """Is this a README, LICENSE, CHANGELOG or CONTRIBUTING file (any case, any extension)?"""
+    return os.path.basename(path).split(".", 1)[0].lower() in PROJECT_FILES
 
 
 def _passages(text: str) -> list[str]:

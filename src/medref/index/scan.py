@@ -25,6 +25,7 @@ class ScanState(NamedTuple):
     checked: float | None  # when every file was last stat()ed; None: not by this scan
     trusted: bool  # False when the scan warned: check everything again next time
     duplicates: bool  # some folder or file was reached twice: changes need a full scan
+    ignored: list[str] | None  # folders never read (corpus.IGNORED_FOLDERS); None: not known
 
 
 def scan(corpora: list[Corpus], known: Known | None, warn: Warn) -> ScanState:
@@ -39,6 +40,7 @@ def scan(corpora: list[Corpus], known: Known | None, warn: Warn) -> ScanState:
         started if known is None else None,
         not result.warnings,
         result.duplicates,
+        result.ignored if known is None else None,  # a partial walk sees only some
     )
 
 
@@ -50,6 +52,8 @@ def save_scan(conn: sqlite3.Connection, corpora: list[Corpus], state: ScanState)
         [(f.corpus, f.path, f.parent, f.stamp) for f in state.folders],
     )
     meta = {"corpora": corpora_key(corpora), "duplicates": "1" if state.duplicates else "0"}
+    if state.ignored is not None:
+        meta["ignored"] = json.dumps(state.ignored, ensure_ascii=False)
     if not state.trusted:
         meta["checked"] = "0"  # scan again in full next time, repeating its warnings
     elif state.checked is not None:

@@ -20,8 +20,8 @@ from medref.errors import EnvironmentProblem
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
 # 14: long sections as passages; 15: no problems column; 16: imported monographs;
-# 17: unreadable files indexed apart, checked on every command).
-SCHEMA_VERSION = 17
+# 17: unreadable files indexed apart, checked on every command; 18: skipped project files).
+SCHEMA_VERSION = 18
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -45,10 +45,12 @@ CREATE TABLE docs (
     meta TEXT,             -- class and tags joined with ' ; ', likewise
     listing TEXT,          -- JSON: the entry in `list --json`, as json.dumps writes it
     imported INTEGER NOT NULL DEFAULT 0,  -- 1: made by `medref import`, not hand-written
+    skipped TEXT,          -- why a readable file is not a monograph (rows.PROJECT_FILES)
     data BLOB              -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
 );
 CREATE INDEX docs_id ON docs(id, active);
-CREATE INDEX docs_unreadable ON docs(path, stamp) WHERE listing IS NULL;  -- usually empty
+CREATE INDEX docs_set_aside ON docs(path, stamp)
+    WHERE (listing IS NULL OR skipped IS NOT NULL);  -- usually empty (freshness._SET_ASIDE)
 CREATE TABLE names (norm TEXT NOT NULL, doc INTEGER NOT NULL, rank INTEGER NOT NULL);
 CREATE INDEX names_norm ON names(norm);
 -- One row per section; its rowid is (doc << SECTION_BITS) + its position in the monograph.
