@@ -13,9 +13,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from medref.htmlblocks import html_blocks, shows_address
 from medref.models import (
     BOLD,
+    CELL,
     CODE,
+    HREF,
     ITALIC,
     LINK,
     STRIKE,
@@ -187,6 +190,8 @@ def _as_list(value: Any) -> tuple[str, ...]:
 def _inline_spans(token: Any) -> list[Span]:
     spans: list[Span] = []
     flags = 0
+    href = ""
+    link_start = 0  # where the open link's text begins in spans
     for child in token.children or ():
         t = child.type
         if t == "text":
@@ -211,8 +216,14 @@ def _inline_spans(token: Any) -> list[Span]:
             flags &= ~STRIKE
         elif t == "link_open":
             flags |= LINK
+            href = str(child.attrs.get("href") or "")
+            link_start = len(spans)
         elif t == "link_close":
             flags &= ~LINK
+            text = "".join(s for s, _ in spans[link_start:]).strip()
+            if shows_address(href, text):
+                spans.append((f" ({href})", flags | HREF))
+            href = ""
         elif t == "image":
             spans.append((child.content, flags))
         elif t == "html_inline":
@@ -265,9 +276,14 @@ def _bold_label(spans: list[Span]) -> tuple[str, list[Span]] | None:
     return label.strip(), _strip_leading(rest)
 
 
+_ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+
+
 def _table_rows(tokens: list[Any], i: int, end: int) -> list[Block]:
+    """A table's rows: a "th" block for the header, "td" for the others, CELL between cells."""
     rows: list[Block] = []
-    cells: list[str] = []
+    cells: list[list[Span]] = []
+    align: list[str] = []
     header = False
     while i < end:
         t = tokens[i]
@@ -275,10 +291,19 @@ def _table_rows(tokens: list[Any], i: int, end: int) -> list[Block]:
             header = True
         elif t.type == "tbody_open":
             header = False
+        elif t.type == "th_open":
+            m = _ALIGN.search(str(t.attrs.get("style") or ""))
+            align.append(m.group(1)[0] if m else "-")
         elif t.type == "inline":
-            cells.append("".join(s for s, _ in _inline_spans(t)))
+            cells.append(_strip_leading(_inline_spans(t)))
         elif t.type == "tr_close":
-            rows.append(Block("p", ((" | ".join(cells), BOLD if header else 0),)))
+            spans: list[Span] = []
+            for n, cell in enumerate(cells):
+                if n:
+                    spans.append((" | ", CELL))
+                spans.extend(cell)
+            rows.append(Block("th" if header else "td", tuple(spans), 0, "".join(align)))
+            align = []
             cells = []
         i += 1
     return rows
@@ -328,9 +353,7 @@ def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
         elif kind == "hr":
             out.append(Block("hr"))
         elif kind == "html_block":
-            text = _TAG.sub("", t.content).strip()
-            if text:
-                out.append(Block("p", ((text, 0),)))
+            out.extend(html_blocks(t.content, len(lists)))
         elif kind == "table_open":
             close = i
             while close < end and tokens[close].type != "table_close":
@@ -395,7 +418,7 @@ def _clean(text: str) -> str:
 
 def _split_qa(block: Block) -> tuple[str, str] | None:
     """A question block's (question, answer-so-far), or None if it asks nothing."""
-    spans = _strip_leading(list(block.spans))
+    spans = _strip_leading([s for s in block.spans if not s[1] & HREF])
     if not spans:
         return None
     if spans[0][1] & BOLD:
