@@ -594,7 +594,9 @@ def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
     for note in notes:
         parts.append(Text(note, style=STYLE_META))
     for n, hit in enumerate(result.hits, 1):
-        head = Text(f"{n}. ", style=STYLE_META)
+        # Styles per piece: a style on the whole line would dim the title too.
+        head = Text()
+        head.append(f"{n}. ", style=STYLE_META)
         head.append(safe_line(hit.title), style=STYLE_TITLE)
         head.append(f" ({safe_line(hit.id)})", style=STYLE_ID)
         head.append(f" · {safe_line(hit.heading)}", style=STYLE_META)
@@ -613,22 +615,78 @@ def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
     return Group(*parts)
 
 
-def listing(rows: Sequence[dict[str, Any]]) -> Table:
-    from rich.table import Table
+class PathText:
+    """A file path that wraps only after a `/` (a piece longer than the width is folded)."""
 
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("id", style=STYLE_ID, overflow="fold")
-    table.add_column("title", overflow="fold")
-    table.add_column("sections", justify="right")
-    table.add_column("source", style=STYLE_META, overflow="fold")
-    for r in rows:
-        table.add_row(
-            safe_line(r["id"]),
-            safe_line(r["title"]),
-            str(len(r["sections"])),
-            safe_line(r["source"]),
-        )
-    return table
+    def __init__(self, path: str, style: str = "") -> None:
+        self.pieces = _PATH_PIECES.findall(path) or [""]
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        sizes = [cell_len(p) for p in self.pieces]
+        return Measurement(max(sizes), sum(sizes)).with_maximum(options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        lines: list[str] = []
+        for piece in self.pieces:
+            if lines and cell_len(lines[-1]) + cell_len(piece) <= width:
+                lines[-1] += piece
+            else:
+                lines.append(piece)
+        yield Text("\n".join(lines), style=self.style, overflow="fold")
+
+
+_PATH_PIECES = re.compile(r"[^/]*/|[^/]+")
+
+
+class Listing:
+    """`medref list` on a terminal: a table when ids, title words and path pieces all fit
+    whole at the width; otherwise each monograph stacked on its own lines. Ids and titles
+    are never broken inside a word; paths wrap after a `/`."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.rows = [
+            (safe_line(r["id"]), safe_line(r["title"]), len(r["sections"]), safe_line(r["source"]))
+            for r in rows
+        ]
+
+    def _fits(self, width: int) -> bool:
+        def widest(values: Iterable[str], header: str) -> int:
+            return max([cell_len(header), *(cell_len(v) for v in values)])
+
+        ids = widest((r[0] for r in self.rows), "id")
+        words = widest((w for r in self.rows for w in r[1].split()), "title")
+        pieces = widest((p for r in self.rows for p in _PATH_PIECES.findall(r[3])), "source")
+        # Two columns of space between the four columns.
+        return ids + words + len("sections") + pieces + 3 * 2 <= width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._fits(options.max_width):
+            yield self._table()
+            return
+        for mono_id, title, count, source in self.rows:
+            head = Text(overflow="fold")
+            head.append(mono_id, style=STYLE_ID)
+            head.append(f"  {title}")
+            yield head
+            yield Indent(PathText(f"{count} sections · {source}", STYLE_META), 2)
+
+    def _table(self) -> Table:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        table.add_column("id", style=STYLE_ID, no_wrap=True)
+        table.add_column("title")
+        table.add_column("sections", justify="right", no_wrap=True)
+        table.add_column("source", style=STYLE_META)
+        for mono_id, title, count, source in self.rows:
+            table.add_row(mono_id, title, str(count), PathText(source))
+        return table
+
+
+def listing(rows: Sequence[dict[str, Any]]) -> Listing:
+    return Listing(rows)
 
 
 def index_pairs(info: dict[str, Any]) -> list[tuple[str, str]]:
