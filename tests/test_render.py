@@ -19,6 +19,7 @@ GOLDEN = Path(__file__).parent / "golden"
 SEARCH_FIXTURES = str(FIXTURES / "search")
 
 BOXED_FIXTURES = str(FIXTURES / "boxed")
+VARIANTS_FIXTURES = str(FIXTURES / "variants")
 
 CASES = {
     # The boxed warning comes first, framed, even when only another section is asked for.
@@ -26,6 +27,10 @@ CASES = {
     "show-colostrum": ["show", "colostrum"],
     "faq-colostrum": ["faq", "colostrum"],
     "search-milk-allergy": ["search", '"milk allergy"'],
+    # A Markdown table, nested lists, and links with an HTML list (tests/fixtures/variants).
+    "show-table": ["--corpus", VARIANTS_FIXTURES, "show", "table"],
+    "show-nested-list": ["--corpus", VARIANTS_FIXTURES, "show", "nested-list"],
+    "show-links": ["--corpus", VARIANTS_FIXTURES, "show", "links"],
     "compare-colostrum-combo": [
         "--corpus",
         SEARCH_FIXTURES,
