@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 from rich.console import RenderableType
 from rich.text import Text
@@ -92,7 +92,9 @@ def test_link_text_only_in_text_and_questions() -> None:
             "### FAQs\n**Is it safe?** Yes, see [this](https://e.org) and [that](https://f.org).\n",
         )
     )
-    assert [(f.question, f.answer) for f in faq.faqs] == [("Is it safe?", "Yes, see this and that.")]
+    assert [(f.question, f.answer) for f in faq.faqs] == [
+        ("Is it safe?", "Yes, see this and that.")
+    ]
 
 
 def test_blocks_survive_the_cache_format() -> None:
@@ -194,6 +196,11 @@ def _texts(draw: st.DrawFn) -> Text:
 
 
 @given(text=_texts(), width=st.integers(1, 30), justify=st.sampled_from(["left", "right"]))
+@example(text=Text("a  "), width=5, justify="right")  # trailing spaces go before a label
+@example(text=Text("2. ", style="bold"), width=5, justify="right")
+@example(text=Text.assemble(("a", "bold"), " b "), width=6, justify="right")
+@example(text=Text("中文 \u200b"), width=6, justify="left")
+@example(text=Text.assemble("x ", ("y", "italic"), style="underline"), width=7, justify="left")
 def test_one_line_matches_rich(text: Text, width: int, justify: str) -> None:
     from medref.output import make_console
     from medref.render import one_line
@@ -319,3 +326,79 @@ def test_list_never_breaks_ids_or_title_words(cols: int, isolated: Path) -> None
     for line, following in itertools.pairwise(lines):
         if "/" in line and following.startswith("  ") and ".md" not in line:
             assert line.rstrip().endswith("/"), line
+
+
+# -- a long list is parsed a slice of items at a time, with the same result -----------------
+
+_LINES = st.sampled_from(
+    [
+        "* apple",
+        "* apple",
+        "* Mild pain 000001.",
+        "* it's (mild) 50% a/b = c; d:",
+        "* two  spaces",
+        "*  spaced marker",
+        "* Ends-",
+        "- pear",
+        "- pear **ripe**",
+        "+ plum",
+        "1. one",
+        "2. two",
+        "7) seven",
+        "  * nested",
+        "   1. nested number",
+        "   continued text",
+        "lazy line",
+        "",
+        "```",
+        "> quoted",
+        "# Heading",
+        "* * *",
+        "- - -",
+        "<div>",
+        "    indented code",
+        "10. ten",
+        "* [a link](https://e.org/x)",
+        "* | a | b |",
+        "| - | - |",
+    ]
+)
+
+
+@given(lines=st.lists(_LINES, max_size=40), size=st.integers(1, 3))
+def test_long_lists_parse_the_same_in_slices(lines: list[str], size: int) -> None:
+    import medref.parse as parse_mod
+
+    text = monograph_text("S", "### Usage\n" + "\n".join(lines) + "\n### Dosage\nOne.\n")
+    whole = parse(text)
+    saved = parse_mod.LONG_LIST_LINES, parse_mod.LIST_SLICE
+    parse_mod.LONG_LIST_LINES, parse_mod.LIST_SLICE = 1, size
+    try:
+        sliced = parse(text)
+    finally:
+        parse_mod.LONG_LIST_LINES, parse_mod.LIST_SLICE = saved
+    assert sliced == whole
+
+
+def test_a_long_list_is_sliced(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The slicing really happens (so the test above compares two ways of parsing)."""
+    import medref.parse as parse_mod
+
+    items = "".join(f"{k}. item {k}\n{' ' * len(f'{k}. ')}* under {k}\n" for k in range(3, 40))
+    text = monograph_text("S", f"### Usage\nIntro.\n\n{items}\nAfter.\n")
+    parsed: list[int] = []
+    real = parse_mod._markdown
+
+    class Counting:
+        def parse(self, src: str) -> Any:
+            parsed.append(src.count("\n") + 1)
+            return real().parse(src)
+
+    monkeypatch.setattr(parse_mod, "LONG_LIST_LINES", 10)
+    monkeypatch.setattr(parse_mod, "LIST_SLICE", 5)
+    monkeypatch.setattr(parse_mod, "_markdown", lambda: Counting())
+    usage = parse(text).sections[0]
+    assert max(parsed[:-1]) <= 10 and len(parsed) == 8 + 1  # 8 slices, then the rest
+    top = [b.marker for b in usage.blocks if b.kind == "li" and b.depth == 0]
+    assert top == [f"{k}." for k in range(3, 40)]
+    assert usage.blocks[0].plain() == "Intro." and usage.blocks[-1].plain() == "After."

@@ -245,6 +245,11 @@ class _Sink:
     def isatty(self) -> bool:
         return False
 
+    @property
+    def encoding(self) -> str:
+        """stdout's, so Rich picks characters it can print (ASCII boxes for an ASCII stream)."""
+        return getattr(sys.stdout, "encoding", None) or "utf-8"
+
     def _start_pager(self) -> None:
         held, self.held = "".join(self.held or ()), None
         self.pager = _start_pager()
