@@ -338,6 +338,8 @@ _LINES = st.sampled_from(
         "* it's (mild) 50% a/b = c; d:",
         "* two  spaces",
         "*  spaced marker",
+        "*      code in an item",
+        "* see *this* too",
         "* Ends-",
         "- pear",
         "- pear **ripe**",
@@ -366,6 +368,11 @@ _LINES = st.sampled_from(
 
 
 @given(lines=st.lists(_LINES, max_size=40), size=st.integers(1, 3))
+# Where outline.py once disagreed with markdown-it on where a list or its items begin.
+@example(lines=["> quoted", "2. two", "1. one", "1. one"], size=1)
+@example(lines=["* apple", "* * *", "   1. nested number"], size=1)
+@example(lines=["1. one", "   * nested", "2. two", "* apple", "10. ten"], size=1)
+@example(lines=["* see *this* too", "*      code in an item", "* apple"], size=1)
 def test_long_lists_parse_the_same_in_slices(lines: list[str], size: int) -> None:
     import medref.parse as parse_mod
 
