@@ -409,3 +409,30 @@ def test_a_long_list_is_sliced(monkeypatch: pytest.MonkeyPatch) -> None:
     top = [b.marker for b in usage.blocks if b.kind == "li" and b.depth == 0]
     assert top == [f"{k}." for k in range(3, 40)]
     assert usage.blocks[0].plain() == "Intro." and usage.blocks[-1].plain() == "After."
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "> quoted\n2. two\n3. three",  # markdown-it ends a quote at any list marker
+        "> quoted\n-\ntext",
+        "* apple\n* * *\n* pear",  # a thematic break, not an item
+        "1. one\n   * nested\n2. two",  # the next item, not a lazy line of "nested"
+        "1. one\n   * nested\n7) seven",
+    ],
+)
+def test_list_and_quote_extents_match_markdown_it(text: str) -> None:
+    from medref.outline import list_items, tops
+    from test_outline import reference_tops
+
+    lines = text.split("\n")
+    assert [(t.line, t.end_line) for t in tops(lines)] == [
+        (t.line, t.end_line) for t in reference_tops(lines)
+    ]
+    from medref.parse import _markdown
+
+    for top in tops(lines):
+        if top.kind == "list":
+            tokens = _markdown().parse("\n".join(lines))
+            items = [t.map[0] for t in tokens if t.type == "list_item_open" and t.level == 1]
+            assert list_items(lines, top.line) == [n for n in items if top.line <= n < top.end_line]
