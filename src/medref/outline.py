@@ -382,12 +382,13 @@ def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
             break
         if i < n:
             nxt = _LIST.match(lines[i])
-            # "* * *" is a thematic break, which ends the list, not an item.
+            # "* * *" is a thematic break, which ends the list, not an item (it takes three
+            # marks, so most lines need no regular expression to tell).
             if (
                 nxt
                 and nxt.group(2)[-1] == bullet
                 and _indent(lines[i]) < 4
-                and not _HR.match(lines[i])
+                and not (lines[i].count(bullet) >= 3 and _HR.match(lines[i]))
             ):
                 continue  # the next item of the same list
         # Trailing blank lines are not part of the list.
