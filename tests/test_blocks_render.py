@@ -436,3 +436,12 @@ def test_list_and_quote_extents_match_markdown_it(text: str) -> None:
             tokens = _markdown().parse("\n".join(lines))
             items = [t.map[0] for t in tokens if t.type == "list_item_open" and t.level == 1]
             assert list_items(lines, top.line) == [n for n in items if top.line <= n < top.end_line]
+
+
+@given(chunk=st.text(max_size=30), flags=st.sampled_from([0, 1, 4, 16, 32]))
+def test_span_text_is_always_made_safe(chunk: str, flags: int) -> None:
+    from medref.render import _squash, spans_text
+    from medref.sanitize import safe
+
+    expected = safe(" ".join(chunk.split(" ")) if flags & 4 else _squash(chunk))
+    assert spans_text([(chunk, flags)]).plain == expected

@@ -168,7 +168,7 @@ class Output:
         sink = _Sink(self.tty and self.pager is not False, self.pager)
         console = make_console(self.color, file=sink, width=self.width)
         for part in parts:
-            console.print(part)
+            console.print(part, crop=False)
         sink.close()
 
     def source(self, text: str) -> None:

@@ -78,7 +78,10 @@ def spans_text(spans: Iterable[tuple[str, int]]) -> Text:
     styled: list[Span] = []
     at = 0
     for chunk, flags in spans:
-        piece = safe(" ".join(chunk.split(" ")) if flags & CODE else _squash(chunk))
+        if chunk.isprintable() and "  " not in chunk:
+            piece = chunk  # nothing to escape or squash (the common case, checked cheaply)
+        else:
+            piece = safe(" ".join(chunk.split(" ")) if flags & CODE else _squash(chunk))
         style = _span_style(flags)
         if style and piece:
             styled.append(Span(at, at + len(piece), style))
@@ -330,8 +333,15 @@ class ListRows:
 
 
 def _list_rows(items: Sequence[Block], layout: Sequence[tuple[int, int]] | None = None) -> ListRows:
+    labels: dict[str, Text] = {}  # one Text per marker: rows only read their labels
     return ListRows(
-        [(Text(b.marker or " "), spans_text(b.spans)) for b in items],
+        [
+            (
+                labels.get(b.marker) or labels.setdefault(b.marker, Text(b.marker or " ")),
+                spans_text(b.spans),
+            )
+            for b in items
+        ],
         [b.depth for b in items],
         layout,
     )
