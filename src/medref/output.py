@@ -168,6 +168,8 @@ class Output:
         sink = _Sink(self.tty and self.pager is not False, self.pager)
         console = make_console(self.color, file=sink, width=self.width)
         for part in parts:
+            # Every part is laid out within the width, so cropping each line to it again
+            # (Rich's default, a pass over every segment) changes nothing.
             console.print(part, crop=False)
         sink.close()
 
