@@ -167,10 +167,14 @@ class Output:
         output is longer than the screen."""
         sink = _Sink(self.tty and self.pager is not False, self.pager)
         console = make_console(self.color, file=sink, width=self.width)
-        for part in parts:
-            # Every part is laid out within the width, so cropping each line to it again
-            # (Rich's default, a pass over every segment) changes nothing.
-            console.print(part, crop=False)
+        try:
+            for part in parts:
+                # Every part is laid out within the width, so cropping each line to it again
+                # (Rich's default, a pass over every segment) changes nothing.
+                console.print(part, crop=False)
+        except BaseException:
+            sink.abort()  # Ctrl-C or a closed pipe: leave no pager waiting for more
+            raise
         sink.close()
 
     def source(self, text: str) -> None:
@@ -268,6 +272,14 @@ class _Sink:
             stdin.write(text.encode(sys.stdout.encoding or "utf-8", errors="replace"))
         except BrokenPipeError:
             stdin.close()  # the reader quit early: that is fine; the rest is not wanted
+
+    def abort(self) -> None:
+        """Stop: end the pager's input (it shows what it has) and wait for it."""
+        self.held = None
+        if self.pager is not None:
+            with contextlib.suppress(OSError):
+                self.pager.stdin.close()
+            self.pager.wait()
 
     def close(self) -> None:
         if self.held is not None:
