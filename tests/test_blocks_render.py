@@ -22,6 +22,8 @@ from medref.parse import parse, parse_file
 
 M = Callable[..., Proc]
 CORPUS = ["--corpus", str(VARIANTS)]
+# Tests that run `--corpus VARIANTS` start from its index, built once per session.
+uses_variants = pytest.mark.usefixtures("variants_cache")
 
 
 def _show(medref: M, name: str, width: int = 80, *args: str) -> str:
@@ -111,6 +113,7 @@ def test_blocks_survive_the_cache_format() -> None:
 # -- rendering, through the installed command -----------------------------------------------
 
 
+@uses_variants
 def test_table_renders_aligned_and_wraps_cells_when_narrow(medref: M) -> None:
     wide = _show(medref, "tabulex", 120).splitlines()
     header = next(line for line in wide if "Age group" in line)
@@ -133,6 +136,7 @@ def test_table_renders_aligned_and_wraps_cells_when_narrow(medref: M) -> None:
     assert " ".join(" ".join(column).split()).startswith(cell)
 
 
+@uses_variants
 def test_nested_items_start_under_their_parents_text(medref: M) -> None:
     for width in (40, 80):
         lines = _show(medref, "nestorin", width).splitlines()
@@ -148,6 +152,7 @@ def test_nested_items_start_under_their_parents_text(medref: M) -> None:
             assert after.index(after.strip()[0]) == bullet.index("20 mg")
 
 
+@uses_variants
 def test_links_show_their_address_made_safe(medref: M, tmp_path: Path) -> None:
     out = _show(medref, "links", 120)
     assert "the patient leaflet (https://example.org/leaflets/linkamol?lang=en)" in out
@@ -163,6 +168,7 @@ def test_links_show_their_address_made_safe(medref: M, tmp_path: Path) -> None:
     assert "here (https://e.org/\\u202eevil\\x1b[31m)" in shown
 
 
+@uses_variants
 def test_search_index_keeps_only_link_text(medref: M) -> None:
     found = medref(*CORPUS, "search", "leaflet", "--json").json()
     assert [h["id"] for h in found["results"]][:1] == ["links"]

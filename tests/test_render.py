@@ -44,7 +44,16 @@ CASES = {
 @pytest.mark.parametrize("color", ["always", "never"])
 @pytest.mark.parametrize("width", [40, 80, 120])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_golden_render(run: R, update_golden: bool, case: str, width: int, color: str) -> None:
+def test_golden_render(
+    run: R,
+    update_golden: bool,
+    case: str,
+    width: int,
+    color: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    if VARIANTS_FIXTURES in CASES[case]:
+        request.getfixturevalue("variants_cache")
     r = run("--color", color, *CASES[case], env={"COLUMNS": str(width)})
     assert r.code == 0, r.err
     path = GOLDEN / f"{case}-{width}-{'color' if color == 'always' else 'plain'}.txt"
