@@ -84,6 +84,30 @@ def isolated(
     yield cache
 
 
+@pytest.fixture(scope="session")
+def variants_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The index of `--corpus tests/fixtures/variants` (with the bundled monographs), built
+    once per session."""
+    from medref.corpus import discover
+    from medref.index import index_path, open_index
+
+    cache = tmp_path_factory.mktemp("variants-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("MEDREF_CACHE_DIR", str(cache))
+        mp.setenv("XDG_DATA_HOME", str(cache / "no-user-data"))
+        mp.delenv("MEDREF_PATH", raising=False)
+        corpora, _ = discover([VARIANTS])
+        open_index(corpora).conn.close()
+        return index_path(corpora)
+
+
+@pytest.fixture
+def variants_cache(isolated: Path, variants_index: Path) -> Path:
+    """This test's cache starts with the variants' index, as with the bundled one."""
+    shutil.copy2(variants_index, isolated / variants_index.name)
+    return isolated
+
+
 class Run:
     """The result of one CliRunner invocation, with JSON helpers."""
 

@@ -190,7 +190,7 @@ def test_html_table_becomes_a_markdown_table(out: Path) -> None:
     import_files([FIX / "rx_modern.json"], out)
     path = out / "fda-metoprolol-succinate.md"
     side = section(mono(path), "side-effects")
-    rows = [b.plain() for b in side.blocks if b.kind == "p" and " | " in b.plain()]
+    rows = [b.plain() for b in side.blocks if b.kind in ("th", "td")]
     assert rows[0] == "Reaction | Drug % (n=100) | Placebo % (n=100)"
     assert "Tiredness | 10 | 6" in rows
     assert "Table 1: Reactions in 1% or more of patients" in side.text

@@ -19,6 +19,7 @@ GOLDEN = Path(__file__).parent / "golden"
 SEARCH_FIXTURES = str(FIXTURES / "search")
 
 BOXED_FIXTURES = str(FIXTURES / "boxed")
+VARIANTS_FIXTURES = str(FIXTURES / "variants")
 
 CASES = {
     # The boxed warning comes first, framed, even when only another section is asked for.
@@ -26,6 +27,10 @@ CASES = {
     "show-colostrum": ["show", "colostrum"],
     "faq-colostrum": ["faq", "colostrum"],
     "search-milk-allergy": ["search", '"milk allergy"'],
+    # A Markdown table, nested lists, and links with an HTML list (tests/fixtures/variants).
+    "show-table": ["--corpus", VARIANTS_FIXTURES, "show", "table"],
+    "show-nested-list": ["--corpus", VARIANTS_FIXTURES, "show", "nested-list"],
+    "show-links": ["--corpus", VARIANTS_FIXTURES, "show", "links"],
     "compare-colostrum-combo": [
         "--corpus",
         SEARCH_FIXTURES,
@@ -39,7 +44,16 @@ CASES = {
 @pytest.mark.parametrize("color", ["always", "never"])
 @pytest.mark.parametrize("width", [40, 80, 120])
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_golden_render(run: R, update_golden: bool, case: str, width: int, color: str) -> None:
+def test_golden_render(
+    run: R,
+    update_golden: bool,
+    case: str,
+    width: int,
+    color: str,
+    request: pytest.FixtureRequest,
+) -> None:
+    if VARIANTS_FIXTURES in CASES[case]:
+        request.getfixturevalue("variants_cache")
     r = run("--color", color, *CASES[case], env={"COLUMNS": str(width)})
     assert r.code == 0, r.err
     path = GOLDEN / f"{case}-{width}-{'color' if color == 'always' else 'plain'}.txt"

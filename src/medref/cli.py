@@ -253,7 +253,7 @@ def show(
         else:
             from medref import render
 
-            out.render(render.monograph(mono, shown))
+            out.render_parts(render.monograph_parts(mono, shown))
 
     _run(out, body)
 

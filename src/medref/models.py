@@ -17,6 +17,10 @@ ITALIC = 2
 CODE = 4
 STRIKE = 8
 LINK = 16
+# A link's address, shown after its text on screen; never part of the text (JSON, FAQs).
+HREF = 32
+# The separator between two cells of a table row (" | " in the row's text).
+CELL = 64
 
 Span = tuple[str, int]
 
@@ -37,21 +41,70 @@ CANONICAL_KEYS: tuple[str, ...] = (
 class Block(NamedTuple):
     """One rendered line-level piece of a section: a paragraph, list item, sub-heading, ..."""
 
-    kind: str  # "p", "li", "h", "code", "hr", "quote"
+    # "p", "li", "h", "code", "hr", "quote"; table rows "th" (header) and "td", whose cells
+    # are separated by CELL spans.
+    kind: str
     spans: tuple[Span, ...] = ()
     depth: int = 0  # list nesting depth
-    marker: str = ""  # "•", "1." or "" for a continuation paragraph of a list item
+    # "•", "1." or "" for a continuation paragraph of a list item; for a table's "th" row,
+    # each column's alignment: "l", "c", "r" or "-" (not given).
+    marker: str = ""
 
     def plain(self) -> str:
-        return "".join(text for text, _ in self.spans)
+        """The block's text: link addresses left out."""
+        return "".join(text for text, flags in self.spans if not flags & HREF)
 
-    def to_list(self) -> list[Any]:
-        return [self.kind, self.depth, self.marker, [list(s) for s in self.spans]]
 
-    @classmethod
-    def from_list(cls, data: list[Any]) -> "Block":
-        kind, depth, marker, spans = data
-        return cls(kind, tuple((str(t), int(f)) for t, f in spans), int(depth), str(marker))
+# Block kinds as one character each in the index cache.
+_KIND_CODES = {
+    "p": "p",
+    "li": "l",
+    "h": "h",
+    "code": "c",
+    "hr": "r",
+    "quote": "q",
+    "th": "H",
+    "td": "d",
+}
+_KINDS = {code: kind for kind, code in _KIND_CODES.items()}
+
+
+def pack_blocks(blocks: tuple[Block, ...]) -> list[Any]:
+    """Blocks as columns for the index cache: a kind letter per block, then lists of numbers
+    and texts. Decoding makes one object per text, not a nest of lists per block, which
+    keeps a section of 300,000 list items well inside the memory a page may take."""
+    markers: dict[str, int] = {}
+    kinds: list[str] = []
+    depths: list[int] = []
+    marks: list[int] = []
+    counts: list[int] = []
+    texts: list[str] = []
+    flags: list[int] = []
+    for b in blocks:
+        kinds.append(_KIND_CODES[b.kind])
+        depths.append(b.depth)
+        marks.append(markers.setdefault(b.marker, len(markers)))
+        counts.append(len(b.spans))
+        for text, flag in b.spans:
+            texts.append(text)
+            flags.append(flag)
+    return ["".join(kinds), depths, list(markers), marks, counts, texts, flags]
+
+
+def unpack_blocks(data: list[Any]) -> tuple[Block, ...]:
+    """The blocks that pack_blocks packed."""
+    kinds, depths, markers, marks, counts, texts, flags = data
+    out: list[Block] = []
+    at = 0
+    for n, code in enumerate(kinds):
+        count = counts[n]
+        if count == 1:
+            spans: tuple[Span, ...] = ((texts[at], flags[at]),)
+        else:
+            spans = tuple(zip(texts[at : at + count], flags[at : at + count], strict=True))
+        at += count
+        out.append(Block(_KINDS[code], spans, depths[n], markers[marks[n]]))
+    return tuple(out)
 
 
 def blocks_text(blocks: list[Block] | tuple[Block, ...]) -> str:
@@ -69,13 +122,16 @@ def blocks_text(blocks: list[Block] | tuple[Block, ...]) -> str:
         if b.kind == "li":
             prefix = "  " * b.depth + (f"{b.marker} " if b.marker else "  ")
             text = prefix + text
-        sep = "\n" if prev == "li" and b.kind == "li" else "\n\n"
+        # Items of one list, and rows of one table, are on consecutive lines.
+        together = (prev == "li" and b.kind == "li") or (prev in _ROWS and b.kind == "td")
+        sep = "\n" if together else "\n\n"
         parts.append((sep if parts else "") + text)
         prev = b.kind
     return "".join(parts)
 
 
 _INLINE_SPACE = re.compile(r"[ \t]+")
+_ROWS = ("th", "td")
 
 
 def _section(
@@ -201,7 +257,7 @@ class Monograph(NamedTuple):
                     s.markdown,
                     s.line,
                     s.ingredient,
-                    [b.to_list() for b in s.blocks],
+                    pack_blocks(s.blocks),
                 ]
                 for s in self.sections
             ],
@@ -223,7 +279,7 @@ class Monograph(NamedTuple):
             corpus=d["corpus"],
             front_matter_keys=tuple(d["fm"]),
             sections=tuple(
-                _section(k, h, md, ln, ing, tuple(Block.from_list(b) for b in blocks))
+                _section(k, h, md, ln, ing, unpack_blocks(blocks))
                 for k, h, md, ln, ing, blocks in d["sections"]
             ),
             faqs=tuple(Faq(q, a, ing) for q, a, ing in d["faqs"]),

@@ -57,7 +57,7 @@ class Top:
     text: str  # heading text, or "" for other blocks
     label: str | None  # bold lead-in label of a paragraph
     canonical: str | None  # canonical key of the heading label or bold lead-in
-    kind: str = "other"  # "heading", "paragraph" or "other"
+    kind: str = "other"  # "heading", "paragraph", "list" or "other"
 
 
 @dataclass(slots=True)
@@ -254,7 +254,7 @@ def tops(lines: list[str]) -> list[Top]:
         m = _LIST.match(line)
         if m:
             i = _list_end(lines, i)
-            out.append(Top(start, i, 0, "", None, None))
+            out.append(Top(start, i, 0, "", None, None, "list"))
             continue
         i = _paragraph(lines, i, out)
     return out
@@ -327,7 +327,9 @@ def _quote_end(lines: list[str], i: int) -> int:
         if _QUOTE.match(line):
             lazy = _continues_paragraph(_QUOTE_MARK.sub("", line))
             i += 1
-        elif lazy and line.strip() and not _interrupts(line):
+        elif lazy and line.strip() and not _interrupts(line) and not _LIST.match(line):
+            # markdown-it ends a quote at any list marker, even "2." or an empty item,
+            # which could not interrupt a paragraph outside a quote.
             i += 1  # a lazy continuation of the quoted paragraph
         else:
             break
@@ -343,13 +345,22 @@ def _continues_paragraph(content: str) -> bool:
     return not (_ATX.match(line) or _HR.match(line) or _FENCE.match(line) or _SETEXT.match(line))
 
 
-def _list_end(lines: list[str], i: int) -> int:
+def list_items(lines: list[str], start: int) -> list[int]:
+    """The first line of each item of the top-level list that begins at line `start`."""
+    items: list[int] = []
+    _list_end(lines, start, items)
+    return items
+
+
+def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
     """A list runs while its items continue: indented lines, blank lines inside, new items."""
     n = len(lines)
     m = _LIST.match(lines[i])
     assert m is not None
     bullet = m.group(2)[-1]
     while True:
+        if items is not None:
+            items.append(i)
         m = _LIST.match(lines[i])
         assert m is not None
         width = len(m.group(1)) + len(m.group(2))
@@ -369,13 +380,22 @@ def _list_end(lines: list[str], i: int) -> int:
                 lazy = _continues_paragraph(line)
                 i += 1
                 continue
-            if lazy and not last_blank and not _interrupts(line):
+            # A list marker indented less than the item's content never continues its
+            # paragraph (markdown-it ends the paragraph there; a same-list item follows).
+            if lazy and not last_blank and not _interrupts(line) and not _LIST.match(line):
                 i += 1  # a lazy continuation of the item's paragraph
                 continue
             break
         if i < n:
             nxt = _LIST.match(lines[i])
-            if nxt and nxt.group(2)[-1] == bullet and _indent(lines[i]) < 4:
+            # "* * *" is a thematic break, which ends the list, not an item (it takes three
+            # marks, so most lines need no regular expression to tell).
+            if (
+                nxt
+                and nxt.group(2)[-1] == bullet
+                and _indent(lines[i]) < 4
+                and not (lines[i].count(bullet) >= 3 and _HR.match(lines[i]))
+            ):
                 continue  # the next item of the same list
         # Trailing blank lines are not part of the list.
         while i > 0 and not lines[i - 1].strip():

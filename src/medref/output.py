@@ -165,15 +165,23 @@ class Output:
 
     def render(self, renderable: RenderableType) -> None:
         """Print a renderable: coloured on a terminal, plain otherwise, paged when long."""
-        console = make_console(self.color)
-        with console.capture() as cap:
-            console.print(renderable)
-        text = _TRAILING.sub(r"\1", cap.get())
-        want_pager = self.tty and self.pager is not False
-        long = self.pager or text.count("\n") >= _terminal_height()
-        if want_pager and long and _page(text):
-            return
-        sys.stdout.write(text)
+        self.render_parts([renderable])
+
+    def render_parts(self, parts: Iterable[RenderableType]) -> None:
+        """Print renderables one after another as they are made, so a long page is never
+        held whole: into a pipe as each is laid out; on a terminal, into the pager once the
+        output is longer than the screen."""
+        sink = _Sink(self.tty and self.pager is not False, self.pager)
+        console = make_console(self.color, file=sink, width=self.width)
+        try:
+            for part in parts:
+                # Every part is laid out within the width, so cropping each line to it again
+                # (Rich's default, a pass over every segment) changes nothing.
+                console.print(part, crop=False)
+        except BaseException:
+            sink.abort()  # Ctrl-C or a closed pipe: leave no pager waiting for more
+            raise
+        sink.close()
 
     def source(self, text: str) -> None:
         """Source text as it is into pipes and files; neutralised where a terminal may read it."""
@@ -214,24 +222,95 @@ def _terminal_height() -> int:
         return 24
 
 
-def _page(text: str) -> bool:
-    """Send text through the pager; False if no pager could be started."""
+class _Sink:
+    """Where rendered text goes: stdout, or the pager once the text is longer than the screen.
+
+    Takes the text of whole lines as Rich writes it, without the spaces Rich pads lines
+    with. Text for the pager is held only until it fills a screen (or all of it when paging
+    is forced).
+    """
+
+    def __init__(self, may_page: bool, force: bool | None) -> None:
+        self.force = bool(force)
+        self.held: list[str] | None = [] if may_page else None
+        self.held_lines = 0
+        self.height = _terminal_height() if may_page else 0
+        self.pager: Any = None
+
+    def write(self, text: str) -> int:
+        text = _TRAILING.sub(r"\1", text)
+        if self.pager is not None:
+            self._to_pager(text)
+        elif self.held is None:
+            sys.stdout.write(text)
+        else:
+            self.held.append(text)
+            self.held_lines += text.count("\n")
+            if self.force or self.held_lines >= self.height:
+                self._start_pager()
+        return len(text)
+
+    def flush(self) -> None:
+        if self.pager is None and self.held is None:
+            sys.stdout.flush()
+
+    def isatty(self) -> bool:
+        return False
+
+    @property
+    def encoding(self) -> str:
+        """stdout's, so Rich picks characters it can print (ASCII boxes for an ASCII stream)."""
+        return getattr(sys.stdout, "encoding", None) or "utf-8"
+
+    def _start_pager(self) -> None:
+        held, self.held = "".join(self.held or ()), None
+        self.pager = _start_pager()
+        if self.pager is None:
+            sys.stdout.write(held)  # no pager could be started: print it all
+        else:
+            self._to_pager(held)
+
+    def _to_pager(self, text: str) -> None:
+        stdin = self.pager.stdin
+        if stdin is None or stdin.closed:
+            return
+        try:
+            stdin.write(text.encode(sys.stdout.encoding or "utf-8", errors="replace"))
+        except BrokenPipeError:
+            stdin.close()  # the reader quit early: that is fine; the rest is not wanted
+
+    def abort(self) -> None:
+        """Stop: end the pager's input (it shows what it has) and wait for it."""
+        self.held = None
+        if self.pager is not None:
+            with contextlib.suppress(OSError):
+                self.pager.stdin.close()
+            self.pager.wait()
+
+    def close(self) -> None:
+        if self.held is not None:
+            if self.force or self.held_lines >= self.height:
+                self._start_pager()
+            else:
+                sys.stdout.write("".join(self.held))
+                self.held = None
+        if self.pager is not None:
+            with contextlib.suppress(BrokenPipeError):
+                if not self.pager.stdin.closed:
+                    self.pager.stdin.close()
+            self.pager.wait()
+
+
+def _start_pager() -> Any:
+    """A pager reading its input from us, or None if none could be started."""
     import subprocess
 
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")  # quit if one screen, keep colours, leave no screen clearing
     try:
-        proc = subprocess.Popen(pager_command(), stdin=subprocess.PIPE, env=env)
+        return subprocess.Popen(pager_command(), stdin=subprocess.PIPE, env=env)
     except OSError:
-        return False
-    assert proc.stdin is not None
-    try:
-        proc.stdin.write(text.encode(sys.stdout.encoding or "utf-8", errors="replace"))
-        proc.stdin.close()
-    except BrokenPipeError:
-        pass  # the reader quit early: that is fine
-    proc.wait()
-    return True
+        return None
 
 
 # Progress bars on the terminal now: stopped on every way out (stop_progress), so that the

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import bisect
 import datetime as _dt
+import itertools
 import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
+from medref.htmlblocks import html_blocks, shows_address
 from medref.models import (
     BOLD,
+    CELL,
     CODE,
+    HREF,
     ITALIC,
     LINK,
     STRIKE,
@@ -28,7 +32,7 @@ from medref.models import (
     blocks_text,
 )
 from medref.names import slugify
-from medref.outline import Outline, SectionSpan, outline
+from medref.outline import Outline, SectionSpan, list_items, outline, tops
 
 # A monograph is a few KB; anything this big is not one, and would stall every build.
 MAX_FILE_BYTES = 8 * 2**20
@@ -187,6 +191,8 @@ def _as_list(value: Any) -> tuple[str, ...]:
 def _inline_spans(token: Any) -> list[Span]:
     spans: list[Span] = []
     flags = 0
+    href = ""
+    link_start = 0  # where the open link's text begins in spans
     for child in token.children or ():
         t = child.type
         if t == "text":
@@ -211,8 +217,14 @@ def _inline_spans(token: Any) -> list[Span]:
             flags &= ~STRIKE
         elif t == "link_open":
             flags |= LINK
+            href = str(child.attrs.get("href") or "")
+            link_start = len(spans)
         elif t == "link_close":
             flags &= ~LINK
+            text = "".join(s for s, _ in spans[link_start:]).strip()
+            if shows_address(href, text):
+                spans.append((f" ({href})", flags | HREF))
+            href = ""
         elif t == "image":
             spans.append((child.content, flags))
         elif t == "html_inline":
@@ -265,9 +277,14 @@ def _bold_label(spans: list[Span]) -> tuple[str, list[Span]] | None:
     return label.strip(), _strip_leading(rest)
 
 
+_ALIGN = re.compile(r"text-align:\s*(left|center|right)")
+
+
 def _table_rows(tokens: list[Any], i: int, end: int) -> list[Block]:
+    """A table's rows: a "th" block for the header, "td" for the others, CELL between cells."""
     rows: list[Block] = []
-    cells: list[str] = []
+    cells: list[list[Span]] = []
+    align: list[str] = []
     header = False
     while i < end:
         t = tokens[i]
@@ -275,17 +292,30 @@ def _table_rows(tokens: list[Any], i: int, end: int) -> list[Block]:
             header = True
         elif t.type == "tbody_open":
             header = False
+        elif t.type == "th_open":
+            m = _ALIGN.search(str(t.attrs.get("style") or ""))
+            align.append(m.group(1)[0] if m else "-")
         elif t.type == "inline":
-            cells.append("".join(s for s, _ in _inline_spans(t)))
+            cells.append(_strip_leading(_inline_spans(t)))
         elif t.type == "tr_close":
-            rows.append(Block("p", ((" | ".join(cells), BOLD if header else 0),)))
+            spans: list[Span] = []
+            for n, cell in enumerate(cells):
+                if n:
+                    spans.append((" | ", CELL))
+                spans.extend(cell)
+            rows.append(Block("th" if header else "td", tuple(spans), 0, "".join(align)))
+            align = []
             cells = []
         i += 1
     return rows
 
 
-def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
-    """Turn the tokens in [start, end) into flat blocks; nesting becomes depth and markers."""
+def _blocks(tokens: list[Any], start: int, end: int, carry: list[int] | None = None) -> list[Block]:
+    """Turn the tokens in [start, end) into flat blocks; nesting becomes depth and markers.
+
+    carry continues the numbering of a top-level ordered list parsed a slice at a time:
+    empty for the first slice, it then holds the number of the next item.
+    """
     out: list[Block] = []
     lists: list[list[Any]] = []  # [kind, next number]
     pending_marker = ""
@@ -297,8 +327,13 @@ def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
         if kind == "bullet_list_open":
             lists.append(["ul", 0])
         elif kind == "ordered_list_open":
-            lists.append(["ol", int(t.attrs.get("start", 1) or 1)])
+            number = int(t.attrs.get("start", 1) or 1)
+            if carry and not lists:
+                number = carry[0]
+            lists.append(["ol", number])
         elif kind in ("bullet_list_close", "ordered_list_close"):
+            if carry is not None and len(lists) == 1:
+                carry[:] = [lists[0][1]]
             if lists:
                 lists.pop()
         elif kind == "list_item_open":
@@ -328,9 +363,7 @@ def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
         elif kind == "hr":
             out.append(Block("hr"))
         elif kind == "html_block":
-            text = _TAG.sub("", t.content).strip()
-            if text:
-                out.append(Block("p", ((text, 0),)))
+            out.extend(html_blocks(t.content, len(lists)))
         elif kind == "table_open":
             close = i
             while close < end and tokens[close].type != "table_close":
@@ -346,9 +379,17 @@ def _blocks(tokens: list[Any], start: int, end: int) -> list[Block]:
 
 
 def _sections(
-    tokens: list[Any], spans: list[SectionSpan], lines: list[str], line_offset: int
+    tokens: list[Any],
+    spans: list[SectionSpan],
+    lines: list[str],
+    line_offset: int,
+    long_lists: dict[int, tuple[int, list[Block]]] | None = None,
 ) -> list[Section]:
-    """Each section of the outline, with the blocks markdown-it-py finds in its lines."""
+    """Each section of the outline, with the blocks markdown-it-py finds in its lines.
+
+    long_lists: blocks of lists parsed on their own (see `_long_lists`), by first line, with
+    their end; their lines were left out of `tokens`.
+    """
     # Top-level tokens by their first line: a section's blocks are those that start in it.
     tops = [
         (t.map[0], k)
@@ -356,15 +397,24 @@ def _sections(
         if t.level == 0 and t.nesting >= 0 and t.map is not None
     ]
     firsts = [line for line, _k in tops]
+
+    def token_blocks(begin: int, end: int) -> list[Block]:
+        a = bisect.bisect_left(firsts, begin)
+        b = bisect.bisect_left(firsts, end)
+        if a >= b:
+            return []
+        return _blocks(tokens, tops[a][1], tops[b][1] if b < len(tops) else len(tokens))
+
     sections: list[Section] = []
     for span in spans:
-        a = bisect.bisect_left(firsts, span.body_start)
-        b = bisect.bisect_left(firsts, span.end)
-        if a < b:
-            end = tops[b][1] if b < len(tops) else len(tokens)
-            blocks = _blocks(tokens, tops[a][1], end)
-        else:
-            blocks = []
+        blocks: list[Block] = []
+        at = span.body_start
+        for first in sorted(f for f in long_lists or () if span.body_start <= f < span.end):
+            end, listed = (long_lists or {})[first]
+            blocks += token_blocks(at, first)
+            blocks += listed
+            at = end
+        blocks += token_blocks(at, span.end)
         if span.by_label and blocks:
             found = _bold_label(list(blocks[0].spans))
             rest = found[1] if found else list(blocks[0].spans)
@@ -385,6 +435,60 @@ def _sections(
     return sections
 
 
+# A top-level list longer than this many lines is parsed LIST_SLICE items at a time:
+# markdown-it-py holds a few hundred bytes of tokens per line, so a 300,000-item list
+# parsed whole takes most of a gigabyte.
+LONG_LIST_LINES = 5000
+LIST_SLICE = 1000
+# A reference definition ("[id]: address") may serve links in any slice: never slice then.
+_REFERENCE = re.compile(r"^ {0,3}\[[^\]]+\]:", re.M)
+# A bullet item of plain words: a letter first, then only letters, digits, spaces and
+# punctuation that Markdown gives no meaning to inside a line.
+_PLAIN_ITEM = re.compile(r"([-+*]) ([A-Za-z][A-Za-z0-9 ,.;:'()%/=-]*[A-Za-z0-9.,;:'()%])")
+
+
+def _plain_items(lines: list[str]) -> list[Block] | None:
+    """Blocks of a slice that is only plain one-line bullet items, as markdown-it-py would
+    give them, without its parse; None for any other slice. Tests compare the two."""
+    bullet = ""
+    out: list[Block] = []
+    for line in lines:
+        m = _PLAIN_ITEM.fullmatch(line)
+        if m is None or (bullet and m.group(1) != bullet):
+            return None
+        bullet = m.group(1)
+        out.append(Block("li", ((m.group(2), 0),), 0, "•"))
+    return out
+
+
+def _long_lists(body: list[str]) -> dict[int, tuple[int, list[Block]]]:
+    """The blocks of each top-level list too long to parse whole, by first line, with end.
+
+    The list is cut only before its own items (found by outline.py, which agrees with
+    markdown-it-py on where lists and items begin), so each slice parses as the items it
+    holds would in the whole list; `carry` continues an ordered list's numbering.
+    """
+    if len(body) <= LONG_LIST_LINES or _REFERENCE.search("\n".join(body)):
+        return {}
+    found: dict[int, tuple[int, list[Block]]] = {}
+    for top in tops(body):
+        if top.kind != "list" or top.end_line - top.line <= LONG_LIST_LINES:
+            continue
+        items = list_items(body, top.line)
+        cuts = [*items[::LIST_SLICE], top.end_line]
+        blocks: list[Block] = []
+        carry: list[int] = []
+        for a, b in itertools.pairwise(cuts):
+            plain = _plain_items(body[a:b])
+            if plain is not None:
+                blocks += plain
+                continue
+            tokens = _markdown().parse("\n".join(body[a:b]))
+            blocks += _blocks(tokens, 0, len(tokens), carry)
+        found[top.line] = (top.end_line, blocks)
+    return found
+
+
 # ---------------------------------------------------------------------------------------
 # FAQs
 
@@ -395,7 +499,7 @@ def _clean(text: str) -> str:
 
 def _split_qa(block: Block) -> tuple[str, str] | None:
     """A question block's (question, answer-so-far), or None if it asks nothing."""
-    spans = _strip_leading(list(block.spans))
+    spans = _strip_leading([s for s in block.spans if not s[1] & HREF])
     if not spans:
         return None
     if spans[0][1] & BOLD:
@@ -502,6 +606,16 @@ def read_head(path: Path, *, mono_id: str | None = None, corpus: str = "") -> He
 def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str = "") -> Monograph:
     """Parse monograph text. Never raises on any input text."""
     head = parse_head(text, path=path, mono_id=mono_id, corpus=corpus)
-    tokens = _markdown().parse("\n".join(head.body))
-    sections = _sections(tokens, head.outline.sections, head.body, head.body_start)
+    long_lists = _long_lists(head.body)
+    lines = head.body
+    if long_lists:
+        # Their lines are parsed on their own. In their place, an HTML comment ends what
+        # comes before as the list did (so lists on either side do not join) and blank lines
+        # keep every other line where it was.
+        lines = list(lines)
+        for first, (end, _) in long_lists.items():
+            lines[first:end] = ["<!-- -->"] + [""] * (end - first - 1)
+    tokens = _markdown().parse("\n".join(lines))
+    del lines
+    sections = _sections(tokens, head.outline.sections, head.body, head.body_start, long_lists)
     return head.monograph._replace(sections=tuple(sections), faqs=tuple(extract_faqs(sections)))

@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
+from rich.cells import cell_len
 from rich.console import Group, RenderableType
 from rich.measure import Measurement
 from rich.padding import Padding
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Span, Text
 
 from medref.models import (
     BOLD,
     BOXED_WARNING,
+    CELL,
     CODE,
     ITALIC,
     LINK,
@@ -55,6 +58,7 @@ STYLE_WARNING_BORDER = "red"
 STYLE_ID = "cyan"
 
 
+@lru_cache(maxsize=128)
 def _span_style(flags: int) -> str:
     parts = []
     if flags & BOLD:
@@ -71,13 +75,20 @@ def _span_style(flags: int) -> str:
 
 
 def spans_text(spans: Iterable[tuple[str, int]]) -> Text:
-    text = Text()
+    pieces: list[str] = []
+    styled: list[Span] = []
+    at = 0
     for chunk, flags in spans:
-        text.append(
-            safe(" ".join(chunk.split(" ")) if flags & CODE else _squash(chunk)),
-            _span_style(flags) or None,
-        )
-    return text
+        if chunk.isprintable() and "  " not in chunk:
+            piece = chunk  # nothing to escape or squash (the common case, checked cheaply)
+        else:
+            piece = safe(" ".join(chunk.split(" ")) if flags & CODE else _squash(chunk))
+        style = _span_style(flags)
+        if style and piece:
+            styled.append(Span(at, at + len(piece), style))
+        pieces.append(piece)
+        at += len(piece)
+    return Text("".join(pieces), spans=styled)
 
 
 def _squash(chunk: str) -> str:
@@ -85,17 +96,116 @@ def _squash(chunk: str) -> str:
     return _SPACES.sub(" ", chunk)
 
 
+# A long list is laid out and printed this many rows at a time, so a page of any length
+# never becomes one renderable (see `monograph_parts`).
+LIST_CHUNK = 500
+
+
+def one_line(console: Console, text: Text, width: int, justify: str) -> list[Segment] | None:
+    """The segments Rich renders for text that fits on one line of width, or None.
+
+    Rich wraps every text through its general word-wrapping machinery, whose cost dwarfs the
+    rest of a page made of many short list items. A text with no line break or tab that
+    fits the width is one line whatever wrapping does; this takes the steps Rich's own
+    wrapping takes for such a line (justify, pad, join, render) and nothing else. Texts
+    that ask for their own justify, overflow or wrapping go the general way. Tests compare
+    the two on generated texts and widths.
+    """
+    if text.justify is not None or text.overflow is not None or text.no_wrap is not None:
+        return None
+    plain = text.plain
+    if "\n" in plain or "\t" in plain or len(plain) > width:
+        return None
+    if justify == "right":
+        size = cell_len(plain.rstrip())
+    elif justify == "left":
+        size = cell_len(plain)
+    else:
+        return None
+    if size > width:
+        return None
+    if not text.spans and not text.style:
+        # What the steps below come to for text without styles: one segment.
+        if justify == "right":
+            return [Segment(" " * (width - size) + plain.rstrip())]
+        return [Segment(plain + " " * (width - size))]
+    line = text.copy()
+    if justify == "right":
+        line.rstrip()
+        line.pad_left(width - size)
+    else:
+        line.truncate(width, pad=True)
+    return list(_NEWLINE.join([line]).render(console))
+
+
+_NEWLINE = Text("\n")
+
+
+def list_layout(widths: Sequence[int], depths: Sequence[int]) -> list[tuple[int, int]]:
+    """Where each row's label starts and how wide its column is (label and one space).
+
+    widths are the labels' widths. A nested row's label starts where its parent's text
+    starts; the labels of one (sub)list share the width of its widest, right-aligned.
+    """
+    layout: list[tuple[int, int]] = [(0, 0)] * len(depths)
+    open_lists: list[list[int]] = []  # rows of each list open at depths 0..d
+    starts: list[int] = []  # where each open list's labels start
+    for n, depth in enumerate(depths):
+        # A row nests at most one level below the one before it.
+        depth = min(depth, len(open_lists))
+        while len(open_lists) > depth + 1:
+            _close(open_lists.pop(), layout, widths, starts.pop())
+        if len(open_lists) < depth + 1:
+            # A list's labels start after its parent's label column, once that is known.
+            starts.append(open_lists[-1][-1] if open_lists else -1)
+            open_lists.append([])
+        open_lists[-1].append(n)
+    while open_lists:
+        _close(open_lists.pop(), layout, widths, starts.pop())
+    # Starts were recorded as parent rows; resolve them from the top down.
+    for n, (parent, column) in enumerate(layout):
+        if parent >= 0:
+            start, width = layout[parent]
+            layout[n] = (start + width, column)
+        else:
+            layout[n] = (0, column)
+    return layout
+
+
+def _close(
+    rows: list[int], layout: list[tuple[int, int]], widths: Sequence[int], parent: int
+) -> None:
+    column = max(widths[n] for n in rows) + 1
+    for n in rows:
+        layout[n] = (parent, column)
+
+
 class ListRows:
     """Rows of a label (a list marker, a question number) and text wrapped beside it.
 
-    Lays out exactly as the two-column grid from `grid()` would, segment for segment, without
-    importing rich.table (see docs/benchmarks.md): labels right-aligned at their widest, one
-    space, then text folded into the rest of the width. When the labels leave no room for
-    text, the grid itself renders the rows. Tests compare the two at many widths.
+    Flat rows lay out exactly as the two-column grid from `grid()` would, segment for
+    segment, without importing rich.table (see docs/benchmarks.md): labels right-aligned at
+    their widest, one space, then text folded into the rest of the width. Nested rows
+    (depths) start their label where their parent's text starts (see `list_layout`), so
+    "1. Adults" keeps "• 20 mg daily" under its text. When the labels leave no room for
+    text, the grid renders the rows, labels indented by depth. Tests compare flat rows with
+    the grid at many widths.
+
+    `layout` fixes each row's label start and column, for a long list printed in chunks
+    that must line up; text then fills the rest of the width (pages are printed without
+    trailing spaces, so only those differ from a measured width).
     """
 
-    def __init__(self, rows: Sequence[tuple[Text, Text]]) -> None:
+    def __init__(
+        self,
+        rows: Sequence[tuple[Text, Text]],
+        depths: Sequence[int] | None = None,
+        layout: Sequence[tuple[int, int]] | None = None,
+    ) -> None:
         self.rows = list(rows)
+        self.depths = list(depths) if depths is not None else [0] * len(self.rows)
+        self.layout = list(layout) if layout is not None else None
+        self.nested = any(self.depths) or layout is not None
         # As in the grid, a label is padded by one space on its right.
         self._cells = [(Padding(label, (0, 1, 0, 0)), text) for label, text in self.rows]
 
@@ -105,9 +215,16 @@ class ListRows:
         grid = Table.grid(padding=(0, 1))
         grid.add_column(no_wrap=True, justify="right")
         grid.add_column(overflow="fold")
-        for label, text in self.rows:
+        for (label, text), depth in zip(self.rows, self.depths, strict=True):
+            if depth:
+                label = Text("  " * depth).append_text(label)
             grid.add_row(label, text)
         return grid
+
+    def _layout(self) -> list[tuple[int, int]]:
+        if self.layout is not None:
+            return self.layout
+        return list_layout([label.cell_len for label, _ in self.rows], self.depths)
 
     def _widths(self, console: Console, options: ConsoleOptions) -> tuple[int, int] | None:
         """The grid's column widths at options.max_width; None if it would shrink the labels."""
@@ -123,6 +240,17 @@ class ListRows:
         return label_width, min(text_width or 1, width - label_width)
 
     def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        if self.nested:
+            layout = self._layout()
+            width = options.max_width
+            if any(start + column >= width for start, column in layout):
+                return Measurement.get(console, options, self.grid())
+            minimum = maximum = 0
+            for (_, text), (start, column) in zip(self.rows, layout, strict=True):
+                size = Measurement.get(console, options.update_width(width - start - column), text)
+                minimum = max(minimum, start + column + size.minimum)
+                maximum = max(maximum, start + column + size.maximum)
+            return Measurement(minimum, maximum).with_maximum(width)
         widths = self._widths(console, options)
         if widths is None:
             return Measurement.get(console, options, self.grid())
@@ -135,77 +263,179 @@ class ListRows:
         return Measurement(minimum, maximum)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self._cells:
+            return
+        if self.nested:
+            layout = self._layout()
+            width = options.max_width
+            if any(start + column >= width for start, column in layout):
+                yield self.grid()
+                return
+            yield from self._lines(console, options, [(s, c, width - s - c) for s, c in layout])
+            return
         widths = self._widths(console, options)
         if widths is None:
             yield self.grid()
             return
         label_width, text_width = widths
+        yield from self._lines(console, options, [(0, label_width, text_width)] * len(self.rows))
+
+    def _lines(
+        self, console: Console, options: ConsoleOptions, places: list[tuple[int, int, int]]
+    ) -> RenderResult:
+        """The rows, each at (label start, label column, text width)."""
         null = Style.null()
-        label_options = options.update(
-            width=label_width,
-            justify="right",
-            no_wrap=True,
-            overflow="ellipsis",
-            height=None,
-            highlight=False,
-        )
-        text_options = options.update(
-            width=text_width,
-            justify="left",
-            no_wrap=False,
-            overflow="fold",
-            height=None,
-            highlight=False,
-        )
-        blank_label = [Segment(" " * label_width, null)]
-        blank_text = [Segment(" " * text_width, null)]
         new_line = Segment.line()
-        for label, text in self._cells:
-            label_lines = console.render_lines(label, label_options, style=null)
-            text_lines = console.render_lines(text, text_options, style=null)
+        pad = Segment(" ", null)
+        # Labels repeat ("•", "1." in each sublist): each is laid out once per column.
+        label_cache: dict[tuple[str, int], list[list[Segment]]] = {}
+        for (label, text), (cell, _), (start, column, text_width) in zip(
+            self.rows, self._cells, places, strict=True
+        ):
+            plain_label = not label.spans and not label.style
+            label_lines = label_cache.get((label.plain, column)) if plain_label else None
+            if label_lines is None:
+                fast = one_line(console, label, column - 1, "right") if column > 1 else None
+                if fast is not None:
+                    label_lines = [[*fast, pad]]
+                else:
+                    label_options = options.update(
+                        width=column,
+                        justify="right",
+                        no_wrap=True,
+                        overflow="ellipsis",
+                        height=None,
+                        highlight=False,
+                    )
+                    label_lines = console.render_lines(cell, label_options, style=null)
+                if plain_label:
+                    label_cache[(label.plain, column)] = label_lines
+            fast = one_line(console, text, text_width, "left")
+            if fast is not None:
+                text_lines = [fast]
+            else:
+                text_options = options.update(
+                    width=text_width,
+                    justify="left",
+                    no_wrap=False,
+                    overflow="fold",
+                    height=None,
+                    highlight=False,
+                )
+                text_lines = console.render_lines(text, text_options, style=null)
+            indent = [Segment(" " * start, null)] if start else []
             for n in range(max(len(label_lines), len(text_lines))):
-                yield from label_lines[n] if n < len(label_lines) else blank_label
-                yield from text_lines[n] if n < len(text_lines) else blank_text
+                yield from indent
+                yield from label_lines[n] if n < len(label_lines) else [Segment(" " * column, null)]
+                yield from (
+                    text_lines[n] if n < len(text_lines) else [Segment(" " * text_width, null)]
+                )
                 yield new_line
 
 
-def _list_rows(items: list[Block]) -> ListRows:
+def _list_rows(items: Sequence[Block], layout: Sequence[tuple[int, int]] | None = None) -> ListRows:
+    labels: dict[str, Text] = {}  # one Text per marker: rows only read their labels
     return ListRows(
-        [(Text("  " * b.depth + (b.marker or " ")), spans_text(b.spans)) for b in items]
+        [
+            (
+                labels.get(b.marker) or labels.setdefault(b.marker, Text(b.marker or " ")),
+                spans_text(b.spans),
+            )
+            for b in items
+        ],
+        [b.depth for b in items],
+        layout,
     )
 
 
-def blocks(items: Sequence[Block]) -> list[RenderableType]:
-    out: list[RenderableType] = []
-    run: list[Block] = []
+def table(rows: Sequence[Block]) -> RenderableType:
+    """A Markdown table's rows ("th" then "td" blocks) as an aligned table."""
+    from rich import box
+    from rich.table import Table
 
-    def flush() -> None:
-        if run:
-            out.append(_list_rows(run))
-            run.clear()
+    cells = [_cells(row) for row in rows]
+    count = max(len(c) for c in cells)
+    head = rows[0] if rows[0].kind == "th" else None
+    justify = {"l": "left", "c": "center", "r": "right"}
+    grid = Table(
+        box=box.SIMPLE_HEAD,
+        show_header=head is not None,
+        header_style=STYLE_SUBHEADING,
+        pad_edge=False,
+        show_edge=False,
+    )
+    for n in range(count):
+        how = head.marker[n] if head is not None and n < len(head.marker) else "-"
+        grid.add_column(
+            cells[0][n] if head is not None and n < len(cells[0]) else "",
+            justify=justify.get(how, "left"),  # type: ignore[arg-type]
+            overflow="fold",
+        )
+    for row in cells[1:] if head is not None else cells:
+        grid.add_row(*row)
+    return grid
 
-    for b in items:
+
+def _cells(row: Block) -> list[Text]:
+    """A table row's cells, split at the CELL separators."""
+    cells: list[list[tuple[str, int]]] = [[]]
+    for chunk, flags in row.spans:
+        if flags & CELL:
+            cells.append([])
+        else:
+            cells[-1].append((chunk, flags))
+    return [spans_text(c) for c in cells]
+
+
+def block_parts(items: Sequence[Block]) -> Iterator[RenderableType]:
+    """A section's blocks as renderables, a blank line between blocks; long lists in chunks."""
+    first = True
+    for parts in _block_groups(items):
+        if not first:
+            yield Text()
+        first = False
+        yield from parts
+
+
+def _block_groups(items: Sequence[Block]) -> Iterator[Iterable[RenderableType]]:
+    """Each block (a list or a table: each run of items or rows) as its renderables."""
+    n = 0
+    while n < len(items):
+        b = items[n]
+        end = n + 1
+        kinds = ("li",) if b.kind == "li" else ("th", "td") if b.kind in ("th", "td") else ()
+        while kinds and end < len(items) and items[end].kind in kinds and items[end].kind != "th":
+            end += 1
         if b.kind == "li":
-            run.append(b)
-            continue
-        flush()
-        if b.kind == "p":
-            out.append(spans_text(b.spans))
+            run = items[n:end]
+            if len(run) <= LIST_CHUNK:
+                yield [_list_rows(run)]
+            else:
+                layout = list_layout(
+                    [cell_len(b.marker or " ") for b in run], [b.depth for b in run]
+                )
+                # Made one chunk at a time, as they are printed.
+                chunks = range(0, len(run), LIST_CHUNK)
+                yield (
+                    _list_rows(run[k : k + LIST_CHUNK], layout[k : k + LIST_CHUNK]) for k in chunks
+                )
+        elif kinds:
+            yield [table(items[n:end])]
+        elif b.kind == "p":
+            yield [spans_text(b.spans)]
         elif b.kind == "quote":
-            out.append(Padding(spans_text(b.spans), (0, 0, 0, 2), expand=False))
+            yield [Padding(spans_text(b.spans), (0, 0, 0, 2), expand=False)]
         elif b.kind == "h":
-            out.append(Text(safe(b.plain().strip()), style=STYLE_SUBHEADING))
+            yield [Text(safe(b.plain().strip()), style=STYLE_SUBHEADING)]
         elif b.kind == "code":
-            out.append(Padding(Text(safe(b.plain()), style="cyan"), (0, 0, 0, 4), expand=False))
+            yield [Padding(Text(safe(b.plain()), style="cyan"), (0, 0, 0, 4), expand=False)]
         elif b.kind == "hr":
-            out.append(Text("─" * 8, style=STYLE_META))
-    flush()
-    spaced: list[RenderableType] = []
-    for r in out:
-        if spaced:
-            spaced.append(Text())
-        spaced.append(r)
-    return spaced
+            yield [Text("─" * 8, style=STYLE_META)]
+        n = end
+
+
+def blocks(items: Sequence[Block]) -> list[RenderableType]:
+    return list(block_parts(items))
 
 
 def title_block(mono: Monograph) -> list[RenderableType]:
@@ -226,12 +456,52 @@ def footer() -> Text:
     return Text(FOOTER, style=STYLE_FOOTER)
 
 
+class Indent:
+    """A renderable moved right by some columns, streamed line by line as it renders.
+
+    Unlike Padding, lines are neither held together nor padded to the width: a long list
+    stays a stream of rows, and pages are printed without trailing spaces anyway.
+    """
+
+    def __init__(self, renderable: RenderableType, size: int) -> None:
+        self.renderable = renderable
+        self.size = size
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        inner = Measurement.get(
+            console, options.update_width(max(1, options.max_width - self.size)), self.renderable
+        )
+        return Measurement(inner.minimum + self.size, inner.maximum + self.size).with_maximum(
+            options.max_width
+        )
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        inner = options.update_width(max(1, options.max_width - self.size))
+        margin = Segment(" " * self.size)
+        new_line = Segment.line()
+        for line in Segment.split_lines(console.render(self.renderable, inner)):
+            yield margin
+            yield from line
+            yield new_line
+
+
 def section(sec: Section) -> list[RenderableType]:
-    body = blocks(sec.blocks) or [Text("(empty)", style=STYLE_META)]
-    return [
-        Text(safe_line(sec.label), style=STYLE_HEADING),
-        Padding(Group(*body), (0, 0, 0, 2), expand=False),
-    ]
+    return list(section_parts(sec))
+
+
+def section_parts(sec: Section) -> Iterator[RenderableType]:
+    """A section's heading, then its blocks indented one by one (a long list in chunks).
+
+    Each part renders at the full width less the indent: as the page is printed without
+    trailing spaces, that is what measuring the section's widest line would give.
+    """
+    yield Text(safe_line(sec.label), style=STYLE_HEADING)
+    shown = False
+    for part in block_parts(sec.blocks):
+        shown = True
+        yield Indent(part, 2)
+    if not shown:
+        yield Indent(Text("(empty)", style=STYLE_META), 2)
 
 
 def boxed_warning(sec: Section) -> RenderableType:
@@ -249,23 +519,32 @@ def boxed_warning(sec: Section) -> RenderableType:
 
 
 def monograph(mono: Monograph, sections: Sequence[Section]) -> Group:
-    """The page: a boxed warning first (whichever sections were chosen), then the sections."""
-    parts: list[RenderableType] = title_block(mono)
+    """The page as one renderable (see monograph_parts)."""
+    return Group(*monograph_parts(mono, sections))
+
+
+def monograph_parts(mono: Monograph, sections: Sequence[Section]) -> Iterator[RenderableType]:
+    """The page, part by part, made as it is printed: a boxed warning first (whichever
+    sections were chosen), then the sections."""
+    yield from title_block(mono)
     for sec in mono.sections:
         if sec.key == BOXED_WARNING:
-            parts += [Text(), boxed_warning(sec)]
+            yield Text()
+            yield boxed_warning(sec)
     for sec in sections:
         if sec.key == BOXED_WARNING:
             continue
-        parts.append(Text())
-        parts.extend(section(sec))
+        yield Text()
+        yield from section_parts(sec)
     if not sections:
-        parts += [Text(), Text("This monograph has no text.", style=STYLE_META)]
+        yield Text()
+        yield Text("This monograph has no text.", style=STYLE_META)
     notes = provenance(mono)
     if notes:
-        parts += [Text(), *notes]
-    parts += [Text(), footer()]
-    return Group(*parts)
+        yield Text()
+        yield from notes
+    yield Text()
+    yield footer()
 
 
 def provenance(mono: Monograph) -> list[Text]:
@@ -326,7 +605,9 @@ def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
     for note in notes:
         parts.append(Text(note, style=STYLE_META))
     for n, hit in enumerate(result.hits, 1):
-        head = Text(f"{n}. ", style=STYLE_META)
+        # Styles per piece: a style on the whole line would dim the title too.
+        head = Text()
+        head.append(f"{n}. ", style=STYLE_META)
         head.append(safe_line(hit.title), style=STYLE_TITLE)
         head.append(f" ({safe_line(hit.id)})", style=STYLE_ID)
         head.append(f" · {safe_line(hit.heading)}", style=STYLE_META)
@@ -345,22 +626,78 @@ def search_results(result: Any, notes: Sequence[str] = ()) -> Group:
     return Group(*parts)
 
 
-def listing(rows: Sequence[dict[str, Any]]) -> Table:
-    from rich.table import Table
+class PathText:
+    """A file path that wraps only after a `/` (a piece longer than the width is folded)."""
 
-    table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
-    table.add_column("id", style=STYLE_ID, overflow="fold")
-    table.add_column("title", overflow="fold")
-    table.add_column("sections", justify="right")
-    table.add_column("source", style=STYLE_META, overflow="fold")
-    for r in rows:
-        table.add_row(
-            safe_line(r["id"]),
-            safe_line(r["title"]),
-            str(len(r["sections"])),
-            safe_line(r["source"]),
-        )
-    return table
+    def __init__(self, path: str, style: str = "") -> None:
+        self.pieces = _PATH_PIECES.findall(path) or [""]
+        self.style = style
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        sizes = [cell_len(p) for p in self.pieces]
+        return Measurement(max(sizes), sum(sizes)).with_maximum(options.max_width)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        lines: list[str] = []
+        for piece in self.pieces:
+            if lines and cell_len(lines[-1]) + cell_len(piece) <= width:
+                lines[-1] += piece
+            else:
+                lines.append(piece)
+        yield Text("\n".join(lines), style=self.style, overflow="fold")
+
+
+_PATH_PIECES = re.compile(r"[^/]*/|[^/]+")
+
+
+class Listing:
+    """`medref list` on a terminal: a table when ids, title words and path pieces all fit
+    whole at the width; otherwise each monograph stacked on its own lines. Ids and titles
+    are never broken inside a word; paths wrap after a `/`."""
+
+    def __init__(self, rows: Sequence[dict[str, Any]]) -> None:
+        self.rows = [
+            (safe_line(r["id"]), safe_line(r["title"]), len(r["sections"]), safe_line(r["source"]))
+            for r in rows
+        ]
+
+    def _fits(self, width: int) -> bool:
+        def widest(values: Iterable[str], header: str) -> int:
+            return max([cell_len(header), *(cell_len(v) for v in values)])
+
+        ids = widest((r[0] for r in self.rows), "id")
+        words = widest((w for r in self.rows for w in r[1].split()), "title")
+        pieces = widest((p for r in self.rows for p in _PATH_PIECES.findall(r[3])), "source")
+        # Two columns of space between the four columns.
+        return ids + words + len("sections") + pieces + 3 * 2 <= width
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._fits(options.max_width):
+            yield self._table()
+            return
+        for mono_id, title, count, source in self.rows:
+            head = Text(overflow="fold")
+            head.append(mono_id, style=STYLE_ID)
+            head.append(f"  {title}")
+            yield head
+            yield Indent(PathText(f"{count} sections · {source}", STYLE_META), 2)
+
+    def _table(self) -> Table:
+        from rich.table import Table
+
+        table = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
+        table.add_column("id", style=STYLE_ID, no_wrap=True)
+        table.add_column("title")
+        table.add_column("sections", justify="right", no_wrap=True)
+        table.add_column("source", style=STYLE_META)
+        for mono_id, title, count, source in self.rows:
+            table.add_row(mono_id, title, str(count), PathText(source))
+        return table
+
+
+def listing(rows: Sequence[dict[str, Any]]) -> Listing:
+    return Listing(rows)
 
 
 def index_pairs(info: dict[str, Any]) -> list[tuple[str, str]]:

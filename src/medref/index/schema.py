@@ -20,7 +20,8 @@ from medref.errors import EnvironmentProblem
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
 # 14: long sections as passages; 15: no problems column; 16: imported monographs;
-# 17: unreadable files indexed apart, checked on every command; 18: skipped project files).
+# 17: unreadable files indexed apart, checked on every command; table rows, link addresses
+# and HTML list items in blocks; 18: skipped project files).
 SCHEMA_VERSION = 18
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
