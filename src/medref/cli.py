@@ -237,17 +237,18 @@ def show(
     out = opts.output(as_json)
 
     def body() -> None:
-        from medref.sections import select
-
         mono = opts.library().get(name)
-        chosen, missing = select(mono, section or [])
-        if missing:
-            from medref.output import warn
+        shown = mono.sections
+        if section:  # (the section module is loaded only for a selection)
+            from medref.sections import select
 
-            warn(f"{mono.id} has no {', '.join(repr(m) for m in missing)} section; left out")
-        shown = chosen if section else mono.sections
+            shown, missing = select(mono, section)
+            if missing:
+                from medref.output import warn
+
+                warn(f"{mono.id} has no {', '.join(repr(m) for m in missing)} section; left out")
         if as_json:
-            out.json(mono.to_dict(chosen if section else None))
+            out.json(mono.to_dict(shown if section else None))
         elif raw:
             out.source("\n\n".join(s.markdown for s in shown) + "\n")
         else:

@@ -13,12 +13,11 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from medref.corpus import Assigned, Corpus, FileEntry, Known, entry_kind, file_stamp, folder_stamp
 from medref.errors import CacheProblem, EnvironmentProblem, UsageError
 from medref.index.queries import BuildReport, Index, Stale, shown_name
-from medref.index.rows import Progress
 from medref.index.scan import ScanState, Warn, corpora_key, corpus_labels, scan
 from medref.index.schema import (
     BUSY_TIMEOUT_MS,
@@ -32,6 +31,9 @@ from medref.index.schema import (
     set_meta,
     writing,
 )
+
+if TYPE_CHECKING:
+    from medref.index.rows import Progress
 
 # Seconds between full freshness checks (one stat() per file); MEDREF_RECHECK overrides.
 # In between, a command stats the corpus folders (a file added, removed, renamed or saved

@@ -12,8 +12,7 @@ from typing import Any
 
 from medref.corpus import Corpus, file_stamp, stem_id
 from medref.errors import Ambiguous, NotFound, UsageError
-from medref.index.rows import INGREDIENT_RANK, pack, unpack
-from medref.index.schema import SCHEMA_VERSION, is_damage
+from medref.index.schema import INGREDIENT_RANK, SCHEMA_VERSION, is_damage, pack, unpack
 from medref.models import Monograph
 from medref.names import MAX_NAME, close_matches, name_key
 

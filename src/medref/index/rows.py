@@ -12,16 +12,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from medref.corpus import Assigned
-from medref.index.schema import MAX_SECTIONS, ZLIB_LEVEL
-from medref.labels import SECTION_LABELS
-from medref.models import Monograph, list_entry
+from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS, ZLIB_LEVEL
+from medref.models import list_entry
 from medref.names import fold, name_key
 
 if TYPE_CHECKING:
     from medref.parse import Head
 
-# names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
-INGREDIENT_RANK = 3
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
 
 
@@ -29,7 +26,6 @@ _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
 # a `title` in their front matter and at least one recognised section.
 PROJECT_FILES = frozenset({"readme", "license", "licence", "changelog", "contributing"})
 PROJECT_FILE_REASON = "a README, LICENSE, CHANGELOG or CONTRIBUTING file, not a monograph"
-RECOGNISED_KEYS = frozenset([*SECTION_LABELS.values(), "boxed-warning"])
 
 # Parse in worker processes only when there is enough work to pay for starting them.
 PARALLEL_THRESHOLD = 200
@@ -91,10 +87,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
     if head is None:
         return Record(a, error, None, None, None, False, None, [], "", "", [], [])
     mono = head.monograph
-    if is_project_file(a.entry.path) and not (
-        "title" in mono.front_matter_keys
-        and any(s.key in RECOGNISED_KEYS for s in head.outline.sections)
-    ):
+    if is_project_file(a.entry.path) and not _written_as_monograph(head):
         listing = list_entry(a.id, mono.title, list(mono.aliases), [], a.entry.path)
         return Record(
             a, None, None, mono.title, json.dumps(listing, ensure_ascii=False), False, None,
@@ -151,6 +144,16 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         meta,
         rows,
         list(words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows])),
+    )
+
+
+def _written_as_monograph(head: Head) -> bool:
+    """A `title` in the front matter and at least one recognised section."""
+    from medref.labels import SECTION_LABELS
+
+    recognised = {*SECTION_LABELS.values(), "boxed-warning"}
+    return "title" in head.monograph.front_matter_keys and any(
+        s.key in recognised for s in head.outline.sections
     )
 
 
@@ -268,11 +271,3 @@ def words_of(title: str, aliases: Iterable[str], sections: Iterable[tuple[str, s
     if text.isascii():
         return set(_ASCII_WORD.findall(text.lower()))
     return set(_WORD.findall(fold(text)))
-
-
-def pack(mono: Monograph) -> bytes:
-    return zlib.compress(json.dumps(mono.to_cache(), ensure_ascii=False).encode(), ZLIB_LEVEL)
-
-
-def unpack(data: bytes) -> Monograph:
-    return Monograph.from_cache(json.loads(zlib.decompress(data)))

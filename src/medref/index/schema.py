@@ -17,6 +17,7 @@ from pathlib import Path
 from medref import __version__
 from medref.corpus import Corpus, FileEntry, cache_dir
 from medref.errors import EnvironmentProblem
+from medref.models import Monograph
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
 # 14: long sections as passages; 15: no problems column; 16: imported monographs;
@@ -147,6 +148,19 @@ def _sql_unzip(data: bytes | None) -> str | None:
     except (zlib.error, UnicodeDecodeError) as exc:
         unzip_failures.append(exc)
         raise
+
+
+# names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
+INGREDIENT_RANK = 3
+
+
+def pack(mono: Monograph) -> bytes:
+    """A parsed monograph as stored in docs.data."""
+    return zlib.compress(json.dumps(mono.to_cache(), ensure_ascii=False).encode(), ZLIB_LEVEL)
+
+
+def unpack(data: bytes) -> Monograph:
+    return Monograph.from_cache(json.loads(zlib.decompress(data)))
 
 
 def unzip(data: bytes | None) -> str | None:
