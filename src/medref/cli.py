@@ -3,9 +3,11 @@
 Every option is declared once here. The global options (--corpus, --color, --pager) are
 declared once in GLOBAL_OPTIONS and accepted both before the command and after it.
 Errors become one line on stderr and an exit code in one place, `_run`.
-"""
 
-from __future__ import annotations
+Unlike the other modules, this one evaluates its annotations when it is loaded (no
+`from __future__ import annotations`): Typer reads every command's annotations at each
+start, and objects cost it less than strings it must evaluate.
+"""
 
 import functools
 import inspect
@@ -120,7 +122,7 @@ class Globals:
     def output(self, as_json: bool = False) -> Output:
         return Output(color=self.color, pager=self.pager, as_json=as_json)
 
-    def library(self) -> Library:
+    def library(self) -> "Library":
         from medref.library import Library
         from medref.output import BuildProgress, note, warn
 
