@@ -40,7 +40,7 @@ _RAW_HTML = re.compile(r"\s*<(?:!|\?|(?:script|pre|style|textarea)(?:\s|>|$))", 
 
 def _lone_bold(token: Any) -> str | None:
     """A paragraph's first line that is bold text alone (`**Usage**`), from its tokens."""
-    kids = token.children or []
+    kids = [k for k in token.children or [] if not (k.type == "text" and not k.content)]
     if len(kids) < 3 or kids[0].type != "strong_open" or kids[2].type != "strong_close":
         return None
     if len(kids) > 3 and kids[3].type not in ("softbreak", "hardbreak"):

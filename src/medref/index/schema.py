@@ -18,8 +18,9 @@ from medref.corpus import Corpus, FileEntry, cache_dir
 from medref.errors import EnvironmentProblem
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
-# 14: long sections as passages; 15: no problems column; 16: imported monographs).
-SCHEMA_VERSION = 16
+# 14: long sections as passages; 15: no problems column; 16: imported monographs; 17: more
+# heading shapes read as sections, brand names from Alternate Names as aliases).
+SCHEMA_VERSION = 17
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
