@@ -11,7 +11,7 @@ from collections.abc import Callable
 import pytest
 
 from conftest import VARIANTS, Proc
-from medref.parse import parse_file
+from medref.parse import parse, parse_file
 
 M = Callable[..., Proc]
 
@@ -206,3 +206,28 @@ def test_validate_through_the_command(medref: M) -> None:
     r = medref("validate", "--strict", "--json", str(VARIANTS / "faq-unreadable.md"))
     assert r.code == 1
     assert {(x["code"], x["level"]) for x in r.json()} >= {("faq-pairs", "error")}
+
+
+@pytest.mark.parametrize(
+    "body, keys",
+    [
+        # A bold "Warning:" inside another section is a remark, not a new section.
+        (
+            "### Dosage\n**Warning:** no more than 4 g a day.\n### Side Effects\nNone.\n",
+            ["dosage", "side-effects"],
+        ),
+        # A deeper heading that names the same section, or the title, is a sub-heading.
+        ("### Precautions\nCare.\n#### Warnings\nMore care.\n", ["precautions"]),
+        ("### Usage\nPain.\n#### Tester Dosage\nSee the label.\n", ["usage"]),
+        # A section word followed by words, not a qualifier, names no section.
+        (
+            "### Precautions\nCare.\n### Use in Pregnancy\nAsk first.\n",
+            ["precautions", "use-in-pregnancy"],
+        ),
+        # A lone bold line inside a section under a heading is a sub-title.
+        ("### Precautions\n**Dosage**\nHalve it in kidney disease.\n", ["precautions"]),
+    ],
+)
+def test_text_inside_a_section_does_not_start_another(body: str, keys: list[str]) -> None:
+    mono = parse(f"---\ntitle: Tester\n---\n# Tester\n{body}")
+    assert [s.key for s in mono.sections] == keys
