@@ -17,7 +17,8 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from itertools import pairwise
+from functools import lru_cache
+from typing import NamedTuple
 
 from medref.labels import (
     EXTRA_LABELS,
@@ -240,8 +241,12 @@ def _html_ends(kind: int, line: str) -> bool:
     return _HTML_ENDS[kind] in line
 
 
-def tops(lines: list[str]) -> list[Top]:
-    """The top-level blocks of Markdown lines, as markdown-it-py finds them."""
+def tops(lines: list[str], breaks: list[tuple[int, str]] | None = None) -> list[Top]:
+    """The top-level blocks of Markdown lines, as markdown-it-py finds them.
+
+    Where a block ends that CommonMark would not end (see INTENDED in tests/test_outline.py),
+    `breaks` gets (the next block's line, "html" or "label").
+    """
     out: list[Top] = []
     n = len(lines)
     i = 0
@@ -293,6 +298,8 @@ def tops(lines: list[str]) -> list[Top]:
             while i < n and lines[i].strip() and not _ATX.match(lines[i]):
                 i += 1
             out.append(Top(start, i, 0, "", None, None, "html"))
+            if breaks is not None and i < n and lines[i].strip():
+                breaks.append((i, "html"))
             continue
         if _HR.match(line):
             out.append(Top(i, i + 1, 0, "", None, None))
@@ -307,7 +314,7 @@ def tops(lines: list[str]) -> list[Top]:
             i = _list_end(lines, i)
             out.append(Top(start, i, 0, "", None, None))
             continue
-        i = _paragraph(lines, i, out)
+        i = _paragraph(lines, i, out, breaks)
     return out
 
 
@@ -333,7 +340,9 @@ def _interrupts(line: str) -> bool:
     return False
 
 
-def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
+def _paragraph(
+    lines: list[str], i: int, out: list[Top], breaks: list[tuple[int, str]] | None = None
+) -> int:
     """A paragraph from line i (or a setext heading, or a table); returns the line after it."""
     n = len(lines)
     start = i
@@ -366,9 +375,11 @@ def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
     # Split the paragraph at lines that open with a bold section label (see label_line).
     piece = start
     for j in range(start + 1, i):
-        if label_line(lines[j]):
+        if lines[j].lstrip(" ")[:2] in ("**", "__") and label_line(lines[j]):
             out.append(_paragraph_top(lines, piece, j))
             piece = j
+            if breaks is not None:
+                breaks.append((j, "label"))
     out.append(_paragraph_top(lines, piece, i))
     return i
 
@@ -471,8 +482,11 @@ _QUALIFIER_EDGES = re.compile(r"^[\s(\[:,/&+|\u2013\u2014-]+|[\s)\]:.]+$")
 _INGREDIENT_SPLIT = re.compile(r"\s+(?:\+|&|/|and|with)\s+|\s*[+,]\s*", re.I)
 
 
-@dataclass(slots=True, frozen=True)
-class Named:
+_FIRST_WORDS = frozenset(k.split()[0] for k in SECTION_LABELS)
+_HEADING_FIRST_WORDS = LEADING_QUALIFIERS | {"how"}
+
+
+class Named(NamedTuple):  # a NamedTuple: one is made for most headings and labels
     key: str
     heading: str  # as shown to people
     ingredient: str | None
@@ -494,6 +508,13 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for m in _WORD.finditer(text) if (w := label_key(m.group())))
 
 
+@lru_cache(maxsize=8192)
+def _exact_key(label: str) -> str | None:
+    return SECTION_LABELS.get(label_key(label))
+
+
+# Cached: the same headings and labels ("Usage", "**Adults:**") come back in file after file.
+@lru_cache(maxsize=8192)
 def name_section(text: str, names: tuple[Name, ...] = (), *, heading: bool) -> Named | None:
     """The section a heading (or, with heading=False, a bold label) names, if any.
 
@@ -505,9 +526,16 @@ def name_section(text: str, names: tuple[Name, ...] = (), *, heading: bool) -> N
     "How Codeine Works").
     """
     label = text.strip()
-    key = SECTION_LABELS.get(label_key(label))
+    lk = label_key(label)
+    key = SECTION_LABELS.get(lk)
     if key:
         return Named(key, label, None)
+    # Most labels name no section ("Adults:"): their first word already says so.
+    word = lk.partition(" ")[0]
+    if word not in _FIRST_WORDS and not (
+        heading and (word in _HEADING_FIRST_WORDS or any(n[0][0] == word for n in names))
+    ):
+        return None
     words = [(m.start(), m.end(), label_key(m.group())) for m in _WORD.finditer(label)]
     words = [w for w in words if w[2]]
     if not words or len(words) > 12:  # a sentence, not a section heading
@@ -561,12 +589,35 @@ def _qualified(
     return Named(key, label, None)
 
 
-def with_canonical(blocks: list[Top], names: tuple[Name, ...] = ()) -> list[Top]:
-    """Fill in what each heading and bold label names (its canonical key, shown heading...)."""
+def _not_named(label: str, title: str) -> bool:
+    """A heading that cannot name a section, whatever the names: spares working them out."""
+    lk, title_key = label_key(label), label_key(title)
+    first = lk.partition(" ")[0]
+    return lk == title_key or not (
+        first in _FIRST_WORDS or first in _HEADING_FIRST_WORDS or first in title_key.split()
+    )
+
+
+def with_canonical(
+    blocks: list[Top], names: tuple[Name, ...] = (), *, title: str | None = None
+) -> list[Top]:
+    """Fill in what each heading and bold label names (its canonical key, shown heading...).
+
+    Headings may name the monograph: `names`, or those of `title` (worked out only when a
+    heading needs them).
+    """
     for t in blocks:
         if t.heading_level:
             label, t.value = split_heading(t.text)
-            found = name_section(label, names, heading=True)
+            key = _exact_key(label)  # most headings: their own words, cached
+            if key:
+                found: Named | None = Named(key, label.strip(), None)
+            elif title is not None and _not_named(label, title):
+                found = None  # the title itself, or no word a section or name starts with
+            else:
+                if title is not None:
+                    names, title = title_names(title), None
+                found = name_section(label, names, heading=True)
         elif t.label:
             label = t.label
             found = name_section(label, heading=False)
@@ -693,8 +744,9 @@ def outline(lines: list[str], title: str | None = None) -> Outline:
     `title` (from the front matter; else the first H1) names the monograph and, for a
     combination, its ingredients, which headings may name ("Codeine: Usage").
     """
-    blocks = tops(lines)
-    with_canonical(blocks, title_names(title or first_h1(blocks)))
+    cuts: list[tuple[int, str]] = []
+    blocks = tops(lines, cuts)
+    with_canonical(blocks, title=title or first_h1(blocks) or "")
     starts, h1 = find_starts(blocks)
     spans: list[SectionSpan] = []
     carry_line: int | None = None  # an empty group heading's line joins the next section
@@ -726,30 +778,25 @@ def outline(lines: list[str], title: str | None = None) -> Outline:
                 st.value,
             )
         )
-    breaks, notes = _breaks_and_notes(blocks, starts, lines)
-    return Outline(_ingredients_from_generic_names(spans, lines), h1, breaks, notes)
+    return Outline(
+        _ingredients_from_generic_names(spans, lines),
+        h1,
+        [c[0] for c in cuts],
+        _notes(cuts, starts, lines),
+    )
 
 
-def _breaks_and_notes(
-    blocks: list[Top], starts: list[Start], lines: list[str]
-) -> tuple[list[int], list[Note]]:
-    breaks: list[int] = []
-    notes: list[Note] = []
-    for prev, top in pairwise(blocks):
-        if prev.end_line != top.line:
-            continue
-        if prev.kind == "html" and top.heading_level:
-            breaks.append(top.line)
-            notes.append(
-                Note(
-                    "html-heading",
-                    f"heading {top.text!r} follows an HTML block without a blank line;"
-                    " other Markdown readers show it as text: add a blank line before it",
-                    top.line,
-                )
-            )
-        elif prev.kind == "paragraph" and top.kind == "paragraph":
-            breaks.append(top.line)  # a bold section label on the next line (label_line)
+def _notes(cuts: list[tuple[int, str]], starts: list[Start], lines: list[str]) -> list[Note]:
+    notes = [
+        Note(
+            "html-heading",
+            f"heading {inline_text(lines[line].strip())!r} follows an HTML block without a"
+            " blank line; other Markdown readers show it as text: add a blank line before it",
+            line,
+        )
+        for line, why in cuts
+        if why == "html"
+    ]
     for st in starts:
         if st.unknown:
             notes.append(
@@ -760,7 +807,7 @@ def _breaks_and_notes(
                     st.line,
                 )
             )
-    return breaks, notes
+    return notes
 
 
 def _ingredients_from_generic_names(
