@@ -508,13 +508,22 @@ def _words(text: str) -> tuple[str, ...]:
     return tuple(w for m in _WORD.finditer(text) if (w := label_key(m.group())))
 
 
-@lru_cache(maxsize=8192)
+# Headings and labels are cached: the same ones ("Usage", "**Adults:**") come back in file
+# after file. Long ones are not: they are rare, and the cache would keep them alive.
+_CACHED_LENGTH = 100
+
+
 def _exact_key(label: str) -> str | None:
+    if len(label) > _CACHED_LENGTH:
+        return SECTION_LABELS.get(label_key(label))
+    return _cached_exact_key(label)
+
+
+@lru_cache(maxsize=4096)
+def _cached_exact_key(label: str) -> str | None:
     return SECTION_LABELS.get(label_key(label))
 
 
-# Cached: the same headings and labels ("Usage", "**Adults:**") come back in file after file.
-@lru_cache(maxsize=8192)
 def name_section(text: str, names: tuple[Name, ...] = (), *, heading: bool) -> Named | None:
     """The section a heading (or, with heading=False, a bold label) names, if any.
 
@@ -525,6 +534,17 @@ def name_section(text: str, names: tuple[Name, ...] = (), *, heading: bool) -> N
     section word ("Adult Dose") and the title or an ingredient before it ("Codeine: Usage",
     "How Codeine Works").
     """
+    if len(text) > _CACHED_LENGTH:
+        return _name_section(text, names, heading)
+    return _cached_name_section(text, names, heading)
+
+
+@lru_cache(maxsize=4096)
+def _cached_name_section(text: str, names: tuple[Name, ...], heading: bool) -> Named | None:
+    return _name_section(text, names, heading)
+
+
+def _name_section(text: str, names: tuple[Name, ...], heading: bool) -> Named | None:
     label = text.strip()
     lk = label_key(label)
     key = SECTION_LABELS.get(lk)

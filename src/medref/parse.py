@@ -570,7 +570,10 @@ def _brand_names(plan: Outline, body: list[str]) -> tuple[str, ...]:
     for span in plan.sections:
         if span.key != "generic-name":
             continue
-        text = plain_text(body[span.body_start : span.end])
+        lines = body[span.body_start : span.end]
+        if not any("rand" in line or "rade" in line for line in lines):
+            continue  # no "Brand names:" or "Trade names:" line (the common case)
+        text = plain_text(lines)
         for m in _BRANDS.finditer(text):
             names += [_BRAND_NOISE.sub("", n).strip() for n in _BRAND_SPLIT.split(m.group(1))]
     return tuple(dict.fromkeys(n for n in names if n and len(n) <= 60))
