@@ -219,6 +219,7 @@ def test_validate_through_the_command(medref: M) -> None:
         # A deeper heading that names the same section, or the title, is a sub-heading.
         ("### Precautions\nCare.\n#### Warnings\nMore care.\n", ["precautions"]),
         ("### Usage\nPain.\n#### Tester Dosage\nSee the label.\n", ["usage"]),
+        ("### Precautions\nCare.\n#### Adult Dose\nHalve it.\n", ["precautions"]),
         # A section word followed by words, not a qualifier, names no section.
         (
             "### Precautions\nCare.\n### Use in Pregnancy\nAsk first.\n",

@@ -88,17 +88,18 @@ def heading_markdown(text: str, level: int) -> str:
 
     The parser starts a new section at a heading that names a section ("Dosage", "Warnings
     and Precautions: ...", "Dosage (Adults)") whatever its level, and at a bold `Label:`
-    lead-in; a deeper heading with any other text stays in the section. A title that names a
-    section is written as a bold line without a colon instead, which the parser reads as a
-    label only in files laid out with bold labels, never inside a section under a heading.
+    lead-in; a deeper heading with any other text stays in the section, and so does one
+    with words before the section word ("Recommended Dosage"). A title that names a section
+    is written as a bold line without a colon instead, which the parser reads as a label
+    only in files laid out with bold labels, never inside a section under a heading.
     """
     text = squash(text).rstrip(":;,. ")
     if not text:
         return ""
     first = text.partition(":")[0]
     if (
-        name_section(text, heading=True)
-        or name_section(first, heading=True)
+        name_section(text, heading=False)
+        or name_section(first, heading=False)
         or label_key(first) in EXTRA_LABELS
         or text.endswith("?")
     ):
