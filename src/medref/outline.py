@@ -73,7 +73,9 @@ class Top:
     shown: str = ""  # the heading shown to people
     value: str | None = None  # text after "Heading:" on the heading line
     named: str | None = None  # the ingredient the heading names ("Dosage (Codeine)")
-    by_name: bool = False  # named as "<title or ingredient> <section word>"
+    # Named with words before the section word ("Adult Dose", "Ibuprofen Dosage"): it starts
+    # a section at a section's level, but deeper inside one it is a sub-heading.
+    weak: bool = False
 
 
 @dataclass(slots=True)
@@ -490,7 +492,7 @@ class Named(NamedTuple):  # a NamedTuple: one is made for most headings and labe
     key: str
     heading: str  # as shown to people
     ingredient: str | None
-    by_name: bool = False  # "<name> <section word>"
+    weak: bool = False  # words come before the section word (see Top.weak)
 
 
 def title_names(title: str | None) -> tuple[Name, ...]:
@@ -567,7 +569,7 @@ def _name_section(text: str, names: tuple[Name, ...], heading: bool) -> Named | 
     while lead < len(words) - 1 and words[lead][2] in LEADING_QUALIFIERS:
         lead += 1
     if lead and (found := _qualified(label, words[lead:], names)):
-        return Named(found.key, label, found.ingredient)
+        return Named(found.key, label, found.ingredient, True)
     for name_words, as_written, ingredient in names:
         n = len(name_words)
         if len(words) > n and tuple(w[2] for w in words[:n]) == name_words:
@@ -646,14 +648,14 @@ def with_canonical(
         else:
             continue
         if found:
-            t.canonical, t.shown, t.named, t.by_name = (
+            t.canonical, t.shown, t.named, t.weak = (
                 found.key,
                 found.heading,
                 found.ingredient,
-                found.by_name,
+                found.weak,
             )
         else:
-            t.canonical, t.shown, t.named, t.by_name = None, label, None, False
+            t.canonical, t.shown, t.named, t.weak = None, label, None, False
     return blocks
 
 
@@ -702,9 +704,9 @@ def find_starts(blocks: list[Top]) -> tuple[list[Start], str | None]:
             ingredient = top.named or (group[0] if group else None)
             inside = not cur.implicit and cur.level < level  # deeper than the current section
             if top.canonical and not (
-                # "#### Warnings" inside Precautions, or "#### Ibuprofen Dosage" inside any
-                # section, is a sub-heading of it.
-                inside and (top.by_name or (top.canonical == cur.key and not top.named))
+                # "#### Warnings" inside Precautions, or "#### Ibuprofen Dosage" and
+                # "#### Recommended Dose" inside any section, is a sub-heading of it.
+                inside and (top.weak or (top.canonical == cur.key and not top.named))
             ):
                 starts.append(
                     Start(k, top.line, top.canonical, label, level, ingredient, value=value)
