@@ -159,7 +159,7 @@ def test_alternate_names_give_brand_names_as_aliases_only_without_front_matter_o
     assert parse_file(VARIANTS / "combined-headings.md").aliases == ("Combinex Forte",)
 
 
-def test_show_sections_through_the_command(medref: M) -> None:
+def test_show_and_faq_through_the_command(medref: M) -> None:
     corpus = ("--corpus", str(VARIANTS))
     r = medref(*corpus, "show", "named-headings", "-s", "usage", "--json")
     assert r.code == 0, r.err
@@ -175,10 +175,7 @@ def test_show_sections_through_the_command(medref: M) -> None:
     assert [(s["key"], s["heading"]) for s in data["sections"]] == [("precautions", "Warnings")]
     r = medref(*corpus, "show", "html-then-heading", "-s", "usage")
     assert r.code == 0 and "Soothes a sore throat." in r.out and "###" not in r.out
-
-
-def test_faq_json_through_the_command(medref: M) -> None:
-    corpus = ("--corpus", str(VARIANTS))
+    # FAQs, in the same test: it reuses the index the first command built.
     r = medref(*corpus, "faq", "faq-details", "--json")
     assert r.code == 0, r.err
     assert [(f["question"], f["answer"]) for f in r.json()["faqs"]] == FAQS["faq-details"]
