@@ -217,6 +217,8 @@ def test_validate_through_the_command(medref: M) -> None:
         ("### Precautions\nCare.\n#### Warnings\nMore care.\n", ["precautions"]),
         ("### Usage\nPain.\n#### Tester Dosage\nSee the label.\n", ["usage"]),
         ("### Precautions\nCare.\n#### Adult Dose\nHalve it.\n", ["precautions"]),
+        # ... nor on the next line of a paragraph at the end of the file.
+        ("### Dosage\nTake 1 g.\n**Warning:** no more than 4 g.\n", ["dosage"]),
         # A section word followed by words, not a qualifier, names no section.
         (
             "### Precautions\nCare.\n### Use in Pregnancy\nAsk first.\n",

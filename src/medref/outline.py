@@ -190,8 +190,9 @@ def label_line(line: str) -> str | None:
     found = _bold_label(line)
     if found is None:
         return None
+    # Section words only: a "**Warning:**" or "**Note:**" line inside a paragraph is a remark.
     label = found[0]
-    if label_key(label) in EXTRA_LABELS or name_section(label, (), heading=False):
+    if label_key(label) not in WEAK_LABELS and name_section(label, (), heading=False):
         return label
     return None
 
