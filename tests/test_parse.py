@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -251,3 +252,16 @@ def test_a_control_character_in_front_matter_is_named() -> None:
     [problem] = [p for p in mono.problems if p.code == "front-matter-yaml"]
     assert "control characters are not allowed" in problem.message
     assert "missing-title" not in {p.code for p in mono.problems}  # the YAML problem says it
+
+
+def test_bundled_monographs_keep_their_section_keys_and_faq_counts() -> None:
+    # Recorded from main before section recognition was widened (issue 15): reading more
+    # shapes must not change how any bundled monograph is read.
+    expected = json.loads((Path(__file__).parent / "bundled_sections.json").read_text())
+    files = sorted(BUNDLED.glob("*.md"))
+    assert sorted(expected) == sorted(p.stem for p in files)
+    for path in files:
+        mono = parse_file(path)
+        got = {"sections": [s.key for s in mono.sections], "faqs": len(mono.faqs)}
+        assert got == expected[path.stem], path.name
+        assert all(s.ingredient is None for s in mono.sections), path.name

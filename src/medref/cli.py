@@ -281,13 +281,15 @@ def faq(
 
     def body() -> int:
         text = " ".join(words or []) or None
-        mono, faqs = opts.library().faqs(name, text)
+        library = opts.library()
+        mono, faqs = library.faqs(name, text)
+        unread = library.unread_faqs(mono)  # shown as written, never dropped
         if as_json:
-            out.json(mono.faq_dict(faqs))
+            out.json(mono.faq_dict(faqs, unread))
         else:
             from medref import render
 
-            out.render(render.faqs(mono, faqs, text))
+            out.render(render.faqs(mono, faqs, text, unread))
         return 1 if text and not faqs else 0
 
     _run(out, body)

@@ -7,11 +7,13 @@ paragraph. Other HTML keeps only its text, as one paragraph.
 from __future__ import annotations
 
 import re
+from html import unescape
 from html.parser import HTMLParser
 
 from medref.models import BOLD, CODE, HREF, ITALIC, LINK, Block, Span
 
 _TAG = re.compile(r"<[^>]*>")
+_SUMMARY = re.compile(r"<summary[^>]*>(.*?)</summary>", re.I | re.S)
 _SPACE = re.compile(r"\s+")
 _INLINE_FLAGS = {"b": BOLD, "strong": BOLD, "i": ITALIC, "em": ITALIC, "code": CODE, "a": LINK}
 # Tags that end a paragraph or an item's first line.
@@ -21,13 +23,31 @@ _BREAKS = frozenset({"p", "div", "br", "table", "tr", "h1", "h2", "h3", "h4", "h
 def html_blocks(html: str, depth: int = 0) -> list[Block]:
     """The blocks of an HTML block; depth is the Markdown list nesting it sits in."""
     if "<li" not in html.lower():
-        text = _TAG.sub("", html).strip()
-        return [Block("p", ((text, 0),))] if text else []
+        return _text_blocks(html)
     reader = _ListReader(depth)
     reader.feed(html)
     reader.close()
     reader.flush()
     return reader.blocks
+
+
+def _text_blocks(html: str) -> list[Block]:
+    """HTML without lists as its text; a `<summary>` (of `<details>`, a FAQ's question) is a
+    bold line of its own."""
+    out: list[Block] = []
+    pos = 0
+    for m in _SUMMARY.finditer(html):
+        out += _text_block(html[pos : m.start()])
+        summary = _SPACE.sub(" ", unescape(_TAG.sub("", m.group(1)))).strip()
+        if summary:
+            out.append(Block("p", ((summary, BOLD),)))
+        pos = m.end()
+    return out + _text_block(html[pos:])
+
+
+def _text_block(html: str) -> list[Block]:
+    text = _TAG.sub("", html).strip()
+    return [Block("p", ((text, 0),))] if text else []
 
 
 def shows_address(href: str, text: str) -> bool:

@@ -11,6 +11,11 @@ SECTION_LABELS: dict[str, str] = {
     "generic name": "generic-name",
     "generic names": "generic-name",
     "generic": "generic-name",
+    # The international name and brand names, under another heading.
+    "alternate names": "generic-name",
+    "alternate name": "generic-name",
+    "alternative names": "generic-name",
+    "other names": "generic-name",
     "usage": "usage",
     "uses": "usage",
     "use": "usage",
@@ -25,6 +30,7 @@ SECTION_LABELS: dict[str, str] = {
     "dosing": "dosage",
     "dosage and administration": "dosage",
     "how to take": "dosage",
+    "administration": "dosage",
     "side effects": "side-effects",
     "side effect": "side-effects",
     "adverse effects": "side-effects",
@@ -37,12 +43,73 @@ SECTION_LABELS: dict[str, str] = {
     "precaution": "precautions",
     "warnings and precautions": "precautions",
     "precautions and warnings": "precautions",
+    # The README lists "warnings" as a precautions synonym; a bold `**Warnings:**` lead-in
+    # still starts a section only where EXTRA_LABELS do (see WEAK_LABELS).
+    "warnings": "precautions",
+    "warning": "precautions",
+    "cautions": "precautions",
     "faqs": "faqs",
     "faq": "faqs",
     "frequently asked questions": "faqs",
     "questions and answers": "faqs",
     "common questions": "faqs",
+    "faq s": "faqs",  # FAQ's
+    "q a": "faqs",  # Q&A
+    "q and a": "faqs",
 }
+
+# Section words that name a section in a heading, but as a bold lead-in inside another
+# section are more often a remark ("**Warning:** do not exceed 4 g") than a new section:
+# as lead-ins they start one only where EXTRA_LABELS do.
+WEAK_LABELS = frozenset({"warnings", "warning", "cautions", "administration"})
+
+# Words that may come before a section word in a heading ("Adult Dose", "Serious Side
+# Effects") without changing which section it is; the heading is shown as written.
+LEADING_QUALIFIERS = frozenset(
+    {
+        "adult",
+        "adults",
+        "pediatric",
+        "paediatric",
+        "child",
+        "children",
+        "elderly",
+        "geriatric",
+        "usual",
+        "typical",
+        "recommended",
+        "standard",
+        "maximum",
+        "common",
+        "serious",
+        "rare",
+        "other",
+        "possible",
+    }
+)
+
+# Words that show a heading is meant as a section: one that maps to none is worth a warning.
+SECTION_WORDS = frozenset(
+    {
+        "usage",
+        "uses",
+        "indications",
+        "dosage",
+        "dose",
+        "doses",
+        "dosing",
+        "side",
+        "adverse",
+        "effects",
+        "mechanism",
+        "precautions",
+        "warnings",
+        "faq",
+        "faqs",
+        "questions",
+        "generic",
+    }
+)
 
 # Bold lead-ins that start an extra section of their own (keyed by their slug), but only
 # where the file is laid out with bold labels, or at its tail (a closing Disclaimer).
@@ -59,6 +126,8 @@ EXTRA_LABELS = frozenset(
         "drug interactions",
         "warnings",
         "warning",
+        "cautions",
+        "administration",
         "storage",
         "overdose",
         "references",

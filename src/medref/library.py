@@ -114,6 +114,13 @@ class Library:
         mono = self.get(name)
         return mono, filter_faqs(mono.faqs, typed(words) if words else None)
 
+    def unread_faqs(self, mono: Monograph) -> str | None:
+        """The text of the monograph's FAQs that could not be read as question/answer pairs."""
+        from medref.parse import unread_faq_sections
+
+        text = "\n\n".join(s.text for s in unread_faq_sections(mono.sections))
+        return text or None
+
     def compare(self, names: Sequence[str], sections: Sequence[str] = ()) -> Comparison:
         """Two or more monographs' sections (default: dosage, side effects, precautions)."""
         from medref.sections import compare_keys, sections_for

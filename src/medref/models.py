@@ -239,10 +239,17 @@ class Monograph(NamedTuple):
             "fda_labels": list(self.fda_labels),
         }
 
-    def faq_dict(self, faqs: tuple[Faq, ...] | None = None) -> dict[str, Any]:
-        """The `faq --json` shape."""
+    def faq_dict(
+        self, faqs: tuple[Faq, ...] | None = None, unread: str | None = None
+    ) -> dict[str, Any]:
+        """The `faq --json` shape; `text` holds FAQs that could not be read as pairs."""
         chosen = self.faqs if faqs is None else faqs
-        return {"id": self.id, "title": self.title, "faqs": [f.to_dict() for f in chosen]}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "faqs": [f.to_dict() for f in chosen],
+            "text": unread,
+        }
 
     # Compact form stored in the index cache; includes what to_dict leaves out.
     def to_cache(self) -> dict[str, Any]:

@@ -17,8 +17,18 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from medref.labels import EXTRA_LABELS, canonical_key, label_key
+from medref.labels import (
+    EXTRA_LABELS,
+    LEADING_QUALIFIERS,
+    SECTION_LABELS,
+    SECTION_WORDS,
+    WEAK_LABELS,
+    canonical_key,
+    label_key,
+)
 from medref.names import slugify
 
 _ATX = re.compile(r" {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
@@ -57,7 +67,15 @@ class Top:
     text: str  # heading text, or "" for other blocks
     label: str | None  # bold lead-in label of a paragraph
     canonical: str | None  # canonical key of the heading label or bold lead-in
-    kind: str = "other"  # "heading", "paragraph", "list" or "other"
+    kind: str = "other"  # "heading", "paragraph", "list", "html" (ends at a blank line) or "other"
+    lone: bool = False  # the label is a bold line without a colon (`**Usage**`)
+    # Filled in by with_canonical: what the heading or label names.
+    shown: str = ""  # the heading shown to people
+    value: str | None = None  # text after "Heading:" on the heading line
+    named: str | None = None  # the ingredient the heading names ("Dosage (Codeine)")
+    # Named with words before the section word ("Adult Dose", "Ibuprofen Dosage"): it starts
+    # a section at a section's level, but deeper inside one it is a sub-heading.
+    weak: bool = False
 
 
 @dataclass(slots=True)
@@ -72,6 +90,7 @@ class Start:
     value: str | None = None
     skip_first: bool = True  # the first top block is the heading itself
     implicit: bool = False  # preamble/overview: emitted only when it has content
+    unknown: bool = False  # a heading that looks like a section but names none
 
 
 @dataclass(slots=True)
@@ -89,9 +108,22 @@ class SectionSpan:
 
 
 @dataclass(slots=True)
+class Note:
+    """Something about the file's layout that `medref validate` reports."""
+
+    code: str
+    message: str
+    line: int  # 0-based within the body
+
+
+@dataclass(slots=True)
 class Outline:
     sections: list[SectionSpan]
     h1: str | None  # the text of the H1 used as the title, if any
+    # Body lines before which markdown-it-py must see a blank line to find the blocks found
+    # here (a heading directly after an HTML block, bold section labels on consecutive lines).
+    breaks: list[int]
+    notes: list[Note]
 
 
 # ---------------------------------------------------------------------------------------
@@ -130,20 +162,45 @@ def inline_text(text: str) -> str:
     return html.unescape(text) if "&" in text else text
 
 
-def _bold_label(first_line: str) -> str | None:
-    """The `Label` of a paragraph opening with `**Label:**` or `**Label**:`, or None."""
+def _bold_label(first_line: str) -> tuple[str, bool] | None:
+    """The label of a line opening with `**Label:**` or `**Label**:`, or being `**Label**`.
+
+    Returns (label, lone): lone when the line is the bold text alone, without a colon.
+    """
     m = _BOLD_LABEL.match(first_line)
     if not m:
         return None
     bold = inline_text(m.group(2))
-    rest = first_line[m.end() :]
+    rest = first_line[m.end() :].strip()
+    lone = False
     if ":" in bold:
         label = bold.partition(":")[0]
-    elif rest.lstrip().startswith(":"):
+    elif rest.startswith(":"):
         label = bold
+    elif not rest:
+        label, lone = bold, True
     else:
         return None
-    return label.strip() or None
+    label = label.strip()
+    return (label, lone) if label else None
+
+
+def label_line(line: str) -> str | None:
+    """The label of a line that opens with a bold section label, which starts a paragraph.
+
+    Bold section labels on consecutive lines (`**Usage:** ...` then `**Dosage:** ...`) are
+    one paragraph to CommonMark; medref reads each as the start of its own block.
+    """
+    if not line.lstrip(" ").startswith(("**", "__")) or _indent(line) >= 4:
+        return None
+    found = _bold_label(line)
+    if found is None:
+        return None
+    # Section words only: a "**Warning:**" or "**Note:**" line inside a paragraph is a remark.
+    label = found[0]
+    if label_key(label) not in WEAK_LABELS and name_section(label, (), heading=False):
+        return label
+    return None
 
 
 # ---------------------------------------------------------------------------------------
@@ -193,8 +250,12 @@ def _html_ends(kind: int, line: str) -> bool:
     return _HTML_ENDS[kind] in line
 
 
-def tops(lines: list[str]) -> list[Top]:
-    """The top-level blocks of Markdown lines, as markdown-it-py finds them."""
+def tops(lines: list[str], breaks: list[tuple[int, str]] | None = None) -> list[Top]:
+    """The top-level blocks of Markdown lines, as markdown-it-py finds them.
+
+    Where a block ends that CommonMark would not end (see INTENDED in tests/test_outline.py),
+    `breaks` gets (the next block's line, "html" or "label").
+    """
     out: list[Top] = []
     n = len(lines)
     i = 0
@@ -238,10 +299,16 @@ def tops(lines: list[str]) -> list[Top]:
                 while i < n and not _html_ends(kind, lines[i]):
                     i += 1
                 i = min(i + 1, n)
-            else:
-                while i < n and lines[i].strip():
-                    i += 1
-            out.append(Top(start, i, 0, "", None, None))
+                out.append(Top(start, i, 0, "", None, None))
+                continue
+            # A heading line ends the HTML block here, unlike CommonMark, which would show
+            # it as text: a file that puts `### Usage` right after `</div>` means a heading.
+            i += 1
+            while i < n and lines[i].strip() and not _ATX.match(lines[i]):
+                i += 1
+            out.append(Top(start, i, 0, "", None, None, "html"))
+            if breaks is not None and i < n and lines[i].strip():
+                breaks.append((i, "html"))
             continue
         if _HR.match(line):
             out.append(Top(i, i + 1, 0, "", None, None))
@@ -256,7 +323,7 @@ def tops(lines: list[str]) -> list[Top]:
             i = _list_end(lines, i)
             out.append(Top(start, i, 0, "", None, None, "list"))
             continue
-        i = _paragraph(lines, i, out)
+        i = _paragraph(lines, i, out, breaks)
     return out
 
 
@@ -282,7 +349,9 @@ def _interrupts(line: str) -> bool:
     return False
 
 
-def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
+def _paragraph(
+    lines: list[str], i: int, out: list[Top], breaks: list[tuple[int, str]] | None = None
+) -> int:
     """A paragraph from line i (or a setext heading, or a table); returns the line after it."""
     n = len(lines)
     start = i
@@ -312,9 +381,23 @@ def _paragraph(lines: list[str], i: int, out: list[Top]) -> int:
     ):
         out.append(Top(start, i, 0, "", None, None))  # a table: never a label
         return i
-    label = _bold_label(first)
-    out.append(Top(start, i, 0, "", label, canonical_key(label) if label else None, "paragraph"))
+    # Split the paragraph at lines that open with a bold section label (see label_line).
+    piece = start
+    for j in range(start + 1, i):
+        if lines[j].lstrip(" ")[:2] in ("**", "__") and label_line(lines[j]):
+            out.append(_paragraph_top(lines, piece, j))
+            piece = j
+            if breaks is not None:
+                breaks.append((j, "label"))
+    out.append(_paragraph_top(lines, piece, i))
     return i
+
+
+def _paragraph_top(lines: list[str], start: int, end: int) -> Top:
+    found = _bold_label(lines[start])
+    if found is None:
+        return Top(start, end, 0, "", None, None, "paragraph")
+    return Top(start, end, 0, "", found[0], None, "paragraph", lone=found[1])
 
 
 def _quote_end(lines: list[str], i: int) -> int:
@@ -417,11 +500,189 @@ def split_heading(text: str) -> tuple[str, str | None]:
     return text, None
 
 
-def with_canonical(blocks: list[Top]) -> list[Top]:
-    """Fill in each heading's canonical key (paragraph labels have theirs already)."""
+# What a heading or label names. A name is (its words, as written, is it one ingredient).
+Name = tuple[tuple[str, ...], str, bool]
+
+_WORD = re.compile(r"[^\W_]+")
+# What may follow a section word for the rest to be a qualifier ("Usage (Adults)", "Dosage –
+# Adults") or a second section word ("Usage/Indications", "Precautions & Warnings").
+_AFTER_SECTION = re.compile(r"\s*(?:[(\[:,/&+|\u2013\u2014-]|(?:and|or)\b)", re.I)
+_QUALIFIER_EDGES = re.compile(r"^[\s(\[:,/&+|\u2013\u2014-]+|[\s)\]:.]+$")
+_INGREDIENT_SPLIT = re.compile(r"\s+(?:\+|&|/|and|with)\s+|\s*[+,]\s*", re.I)
+
+
+_FIRST_WORDS = frozenset(k.split()[0] for k in SECTION_LABELS)
+_HEADING_FIRST_WORDS = LEADING_QUALIFIERS | {"how"}
+
+
+class Named(NamedTuple):  # a NamedTuple: one is made for most headings and labels
+    key: str
+    heading: str  # as shown to people
+    ingredient: str | None
+    weak: bool = False  # words come before the section word (see Top.weak)
+
+
+def title_names(title: str | None) -> tuple[Name, ...]:
+    """The names a heading may start with: the title, and each ingredient of a combination."""
+    if not title or not title.strip():
+        return ()
+    names: list[Name] = [(_words(title), title.strip(), False)]
+    parts = [p.strip() for p in _INGREDIENT_SPLIT.split(title) if p.strip()]
+    if len(parts) > 1:
+        names += [(_words(p), p, True) for p in parts]
+    return tuple(n for n in names if n[0])
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w for m in _WORD.finditer(text) if (w := label_key(m.group())))
+
+
+# Headings and labels are cached: the same ones ("Usage", "**Adults:**") come back in file
+# after file. Long ones are not: they are rare, and the cache would keep them alive.
+_CACHED_LENGTH = 100
+
+
+def _exact_key(label: str) -> str | None:
+    if len(label) > _CACHED_LENGTH:
+        return SECTION_LABELS.get(label_key(label))
+    return _cached_exact_key(label)
+
+
+@lru_cache(maxsize=4096)
+def _cached_exact_key(label: str) -> str | None:
+    return SECTION_LABELS.get(label_key(label))
+
+
+def name_section(text: str, names: tuple[Name, ...] = (), *, heading: bool) -> Named | None:
+    """The section a heading (or, with heading=False, a bold label) names, if any.
+
+    The first section word decides the key and the text is shown as written: "Usage
+    (Adults)", "Precautions & Warnings", "Uses and Dosage". A qualifier that is one of the
+    names' ingredients becomes the section's ingredient ("Dosage (Codeine)"). Headings only
+    (bold labels inside a section are too often remarks): a population word before the
+    section word ("Adult Dose") and the title or an ingredient before it ("Codeine: Usage",
+    "How Codeine Works").
+    """
+    if len(text) > _CACHED_LENGTH:
+        return _name_section(text, names, heading)
+    return _cached_name_section(text, names, heading)
+
+
+@lru_cache(maxsize=4096)
+def _cached_name_section(text: str, names: tuple[Name, ...], heading: bool) -> Named | None:
+    return _name_section(text, names, heading)
+
+
+def _name_section(text: str, names: tuple[Name, ...], heading: bool) -> Named | None:
+    label = text.strip()
+    lk = label_key(label)
+    key = SECTION_LABELS.get(lk)
+    if key:
+        return Named(key, label, None)
+    # Most labels name no section ("Adults:"): their first word already says so.
+    word = lk.partition(" ")[0]
+    if word not in _FIRST_WORDS and not (
+        heading and (word in _HEADING_FIRST_WORDS or any(n[0][0] == word for n in names))
+    ):
+        return None
+    words = [(m.start(), m.end(), label_key(m.group())) for m in _WORD.finditer(label)]
+    words = [w for w in words if w[2]]
+    if not words or len(words) > 12:  # a sentence, not a section heading
+        return None
+    found = _qualified(label, words, names)
+    if found or not heading:
+        return found
+    lead = 0
+    while lead < len(words) - 1 and words[lead][2] in LEADING_QUALIFIERS:
+        lead += 1
+    if lead and (found := _qualified(label, words[lead:], names)):
+        return Named(found.key, label, found.ingredient, True)
+    for name_words, as_written, ingredient in names:
+        n = len(name_words)
+        if len(words) > n and tuple(w[2] for w in words[:n]) == name_words:
+            rest = label[words[n - 1][1] :].lstrip(" \t:,\u2013\u2014-")
+            inner = name_section(rest, (), heading=True)
+            if inner:
+                if ingredient:
+                    return Named(inner.key, inner.heading, as_written, True)
+                return Named(inner.key, label, inner.ingredient, True)
+    if words[0][2] == "how" and words[-1][2] in ("works", "work"):
+        middle = tuple(w[2] for w in words[1:-1] if w[2] not in ("does", "do"))
+        for name_words, as_written, ingredient in names:
+            if middle == name_words:
+                if ingredient:
+                    return Named("how-it-works", "How it Works", as_written, True)
+                return Named("how-it-works", label, None, True)
+    return None
+
+
+def _qualified(
+    label: str, words: list[tuple[int, int, str]], names: tuple[Name, ...]
+) -> Named | None:
+    """A section word at the start of words, followed by nothing or by a qualifier."""
+    for k in range(min(len(words), 5), 0, -1):
+        key = SECTION_LABELS.get(" ".join(w[2] for w in words[:k]))
+        if key:
+            break
+    else:
+        return None
+    end = words[k - 1][1]
+    rest = label[end:]
+    if rest.strip() and not _AFTER_SECTION.match(rest):
+        return None  # "Use in pregnancy" is not the Usage section
+    qualifier = _words(_QUALIFIER_EDGES.sub("", rest))
+    if qualifier:
+        for name_words, as_written, ingredient in names:
+            if qualifier == name_words:
+                return Named(key, label[words[0][0] : end], as_written if ingredient else None)
+    return Named(key, label, None)
+
+
+def _not_named(label: str, title: str) -> bool:
+    """A heading that cannot name a section, whatever the names: spares working them out."""
+    lk, title_key = label_key(label), label_key(title)
+    first = lk.partition(" ")[0]
+    return lk == title_key or not (
+        first in _FIRST_WORDS or first in _HEADING_FIRST_WORDS or first in title_key.split()
+    )
+
+
+def with_canonical(
+    blocks: list[Top], names: tuple[Name, ...] = (), *, title: str | None = None
+) -> list[Top]:
+    """Fill in what each heading and bold label names (its canonical key, shown heading...).
+
+    Headings may name the monograph: `names`, or those of `title` (worked out only when a
+    heading needs them).
+    """
     for t in blocks:
         if t.heading_level:
-            t.canonical = canonical_key(split_heading(t.text)[0])
+            label, t.value = split_heading(t.text)
+            key = _exact_key(label)  # most headings: their own words, cached
+            if key:
+                found: Named | None = Named(key, label.strip(), None)
+            elif title is not None and _not_named(label, title):
+                found = None  # the title itself, or no word a section or name starts with
+            else:
+                if title is not None:
+                    names, title = title_names(title), None
+                found = name_section(label, names, heading=True)
+        elif t.label:
+            label = t.label
+            found = name_section(label, heading=False)
+            if found and label_key(label) in WEAK_LABELS:
+                found = None  # a lead-in like an extra label (see WEAK_LABELS)
+        else:
+            continue
+        if found:
+            t.canonical, t.shown, t.named, t.weak = (
+                found.key,
+                found.heading,
+                found.ingredient,
+                found.weak,
+            )
+        else:
+            t.canonical, t.shown, t.named, t.weak = None, label, None, False
     return blocks
 
 
@@ -436,10 +697,15 @@ def _group_flags(blocks: list[Top]) -> list[bool]:
             flags[k] = seen[lvl]
             for level in range(lvl, 8):
                 seen[level] = False
-        if top.canonical:
+        if top.canonical and not top.lone:  # a lone bold line may be a sub-title
             for level in range(1, (top.heading_level or 8)):
                 seen[level] = True
     return flags
+
+
+def _looks_like_a_section(label: str) -> bool:
+    lk = label_key(label)
+    return lk not in EXTRA_LABELS and any(w in SECTION_WORDS for w in lk.split())
 
 
 def find_starts(blocks: list[Top]) -> tuple[list[Start], str | None]:
@@ -455,15 +721,20 @@ def find_starts(blocks: list[Top]) -> tuple[list[Start], str | None]:
         cur = starts[-1]
         if top.heading_level:
             level = top.heading_level
-            label, value = split_heading(top.text)
+            label, value = top.shown or top.text, top.value
             if group and level <= group[1]:
                 group = None
             if level == 1 and h1_title is None and not top.canonical and cur.implicit:
                 h1_title = top.text
                 starts.append(Start(k, top.line, "overview", "Overview", 7, None, implicit=True))
                 continue
-            ingredient = group[0] if group else None
-            if top.canonical:
+            ingredient = top.named or (group[0] if group else None)
+            inside = not cur.implicit and cur.level < level  # deeper than the current section
+            if top.canonical and not (
+                # "#### Warnings" inside Precautions, or "#### Ibuprofen Dosage" and
+                # "#### Recommended Dose" inside any section, is a sub-heading of it.
+                inside and (top.weak or (top.canonical == cur.key and not top.named))
+            ):
                 starts.append(
                     Start(k, top.line, top.canonical, label, level, ingredient, value=value)
                 )
@@ -474,26 +745,36 @@ def find_starts(blocks: list[Top]) -> tuple[list[Start], str | None]:
                 starts.append(
                     Start(k, top.line, "overview", top.text, level, top.text, implicit=True)
                 )
-            elif not cur.implicit and cur.level < level:
+            elif inside:
                 continue  # a sub-heading inside the current section
             else:
+                label, value = split_heading(top.text)
                 key = slugify(label) or "section"
                 starts.append(
-                    Start(k, top.line, key, label or top.text, level, ingredient, value=value)
+                    Start(
+                        k,
+                        top.line,
+                        key,
+                        label or top.text,
+                        level,
+                        ingredient,
+                        value=value,
+                        unknown=_looks_like_a_section(label),
+                    )
                 )
         elif top.label:
             lk = label_key(top.label)
-            ingredient = group[0] if group else None
-            if top.canonical and top.canonical == cur.key and not cur.implicit:
+            ingredient = top.named or (group[0] if group else None)
+            label_layout = cur.implicit or cur.by_label
+            if top.lone and not label_layout:
+                continue  # a bold line inside a section under a heading is a sub-title
+            if top.canonical and top.canonical == cur.key and not cur.implicit and not top.named:
                 continue  # "**How to take:**" inside Dosage is part of it, not a new one
-            if top.canonical or (
-                lk in EXTRA_LABELS and (cur.implicit or cur.by_label or k > last_heading)
-            ):
-                key = top.canonical or slugify(top.label)
+            if top.canonical or (lk in EXTRA_LABELS and (label_layout or k > last_heading)):
+                key = top.canonical or SECTION_LABELS.get(lk) or slugify(top.label)
+                shown = top.shown or top.label
                 starts.append(
-                    Start(
-                        k, top.line, key, top.label, 7, ingredient, by_label=True, skip_first=False
-                    )
+                    Start(k, top.line, key, shown, 7, ingredient, by_label=True, skip_first=False)
                 )
     return starts, h1_title
 
@@ -502,9 +783,19 @@ def _has_content(lines: list[str], start: int, end: int) -> bool:
     return any(line.strip() for line in lines[start:end])
 
 
-def outline(lines: list[str]) -> Outline:
-    """The sections of a monograph body (the lines after its front matter)."""
-    blocks = with_canonical(tops(lines))
+def first_h1(blocks: list[Top]) -> str | None:
+    return next((t.text for t in blocks if t.heading_level == 1), None)
+
+
+def outline(lines: list[str], title: str | None = None) -> Outline:
+    """The sections of a monograph body (the lines after its front matter).
+
+    `title` (from the front matter; else the first H1) names the monograph and, for a
+    combination, its ingredients, which headings may name ("Codeine: Usage").
+    """
+    cuts: list[tuple[int, str]] = []
+    blocks = tops(lines, cuts)
+    with_canonical(blocks, title=title or first_h1(blocks) or "")
     starts, h1 = find_starts(blocks)
     spans: list[SectionSpan] = []
     carry_line: int | None = None  # an empty group heading's line joins the next section
@@ -536,7 +827,36 @@ def outline(lines: list[str]) -> Outline:
                 st.value,
             )
         )
-    return Outline(_ingredients_from_generic_names(spans, lines), h1)
+    return Outline(
+        _ingredients_from_generic_names(spans, lines),
+        h1,
+        [c[0] for c in cuts],
+        _notes(cuts, starts, lines),
+    )
+
+
+def _notes(cuts: list[tuple[int, str]], starts: list[Start], lines: list[str]) -> list[Note]:
+    notes = [
+        Note(
+            "html-heading",
+            f"heading {inline_text(lines[line].strip())!r} follows an HTML block without a"
+            " blank line; other Markdown readers show it as text: add a blank line before it",
+            line,
+        )
+        for line, why in cuts
+        if why == "html"
+    ]
+    for st in starts:
+        if st.unknown:
+            notes.append(
+                Note(
+                    "unknown-section",
+                    f"heading {st.heading!r} looks like a section but names none medref"
+                    f" knows; it is kept as section '{st.key}'",
+                    st.line,
+                )
+            )
+    return notes
 
 
 def _ingredients_from_generic_names(

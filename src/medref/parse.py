@@ -38,9 +38,14 @@ from medref.outline import Outline, SectionSpan, list_items, outline, tops
 MAX_FILE_BYTES = 8 * 2**20
 
 _SPACE = re.compile(r"\s+")
-_QA = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+?)\s+A\s*[:.)]\s*(?P<a>.*)$", re.S)
-_Q_ONLY = re.compile(r"^Q\s*[:.)]\s*(?P<q>.+)$", re.S)
-_A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*")
+_QA = re.compile(
+    r"^(?:Q|Question)\s*[:.)]\s*(?P<q>.+?)\s+(?:A|Answer)\s*[:.)]\s*(?P<a>.*)$", re.S | re.I
+)
+_Q_ONLY = re.compile(r"^(?:Q|Question)\s*[:.)]\s*(?P<q>.+)$", re.S | re.I)
+_A_PREFIX = re.compile(r"^(?:A|Answer)\s*[:.)]\s*", re.I)
+# "1. Can I take it with food? Yes, with a meal.": a question and its answer on one line.
+_QUESTION_THEN_ANSWER = re.compile(r"^(?P<q>[^?]{3,}\?)\s+(?P<a>\S.*)$", re.S)
+_NUMBERED = re.compile(r"^(?:\d{1,3}|Q\d{1,3})[.):]\s+")
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -280,6 +285,14 @@ def _bold_label(spans: list[Span]) -> tuple[str, list[Span]] | None:
 _ALIGN = re.compile(r"text-align:\s*(left|center|right)")
 
 
+def _lone_label_rest(spans: list[Span]) -> list[Span]:
+    """The spans after a leading bold label written without a colon (`**Usage**`)."""
+    spans = _strip_leading(spans)
+    if spans and spans[0][1] & BOLD:
+        return _strip_leading(spans[1:])
+    return spans
+
+
 def _table_rows(tokens: list[Any], i: int, end: int) -> list[Block]:
     """A table's rows: a "th" block for the header, "td" for the others, CELL between cells."""
     rows: list[Block] = []
@@ -417,8 +430,11 @@ def _sections(
         blocks += token_blocks(at, span.end)
         if span.by_label and blocks:
             found = _bold_label(list(blocks[0].spans))
-            rest = found[1] if found else list(blocks[0].spans)
-            blocks[0] = Block(blocks[0].kind, tuple(rest), blocks[0].depth, blocks[0].marker)
+            rest = found[1] if found else _lone_label_rest(list(blocks[0].spans))
+            if rest:
+                blocks[0] = Block(blocks[0].kind, tuple(rest), blocks[0].depth, blocks[0].marker)
+            else:
+                del blocks[0]  # a `**Usage**` line alone: the label was all of it
         if span.value:
             blocks.insert(0, Block("p", ((span.value, 0),)))
         sections.append(
@@ -511,6 +527,8 @@ def _split_qa(block: Block) -> tuple[str, str] | None:
         if bold.endswith("?") and not re.fullmatch(r"Q\s*[:.)]?", bold):
             return bold, _A_PREFIX.sub("", rest)
     text = _clean("".join(s for s, _ in spans))
+    if block.kind == "h":
+        text = _NUMBERED.sub("", text)  # "### 1. Question?": the list numbers it already
     m = _QA.match(text)
     if m:
         return m["q"].strip(), m["a"].strip()
@@ -519,6 +537,8 @@ def _split_qa(block: Block) -> tuple[str, str] | None:
         return m["q"].strip(), ""
     if block.kind in ("li", "h") and text.endswith("?") and (block.marker or block.kind == "h"):
         return text, ""
+    if block.kind == "li" and block.marker and (m := _QUESTION_THEN_ANSWER.match(text)):
+        return m["q"].strip(), m["a"].strip()
     return None
 
 
@@ -541,6 +561,11 @@ def extract_faqs(sections: list[Section] | tuple[Section, ...]) -> list[Faq]:
     return [faq for s in sections if s.key == "faqs" for faq in _section_faqs(s)]
 
 
+def unread_faq_sections(sections: list[Section] | tuple[Section, ...]) -> list[Section]:
+    """FAQs sections with text from which no question/answer pair could be read."""
+    return [s for s in sections if s.key == "faqs" and s.text.strip() and not _section_faqs(s)]
+
+
 # ---------------------------------------------------------------------------------------
 # The whole file
 
@@ -560,8 +585,19 @@ def parse_head(text: str, *, path: str = "", mono_id: str | None = None, corpus:
     lines = text.split("\n")
     fm, body_start, problems = _split_front_matter(lines)
     body = lines[body_start:]
-    plan = outline(body)
     fm_title = _as_text(fm.get("title"))
+    plan = outline(body, fm_title)
+    problems += [Problem(n.code, n.message, n.line + body_start + 1, "warning") for n in plan.notes]
+    if "class" in fm and fm["class"] is not None and _as_text(fm["class"]) is None:
+        problems.append(
+            Problem(
+                "class-not-text",
+                "'class' should be text (one drug class), not a list or mapping",
+                _front_matter_line(lines, body_start, "class"),
+                "warning",
+            )
+        )
+    aliases = _as_list(fm.get("aliases")) or _brand_names(plan, body)
     stem = Path(path).stem if path else ""
     title = fm_title or plan.h1 or stem or "Untitled"
     if not fm_title and not any(p.code == "front-matter-yaml" for p in problems):
@@ -579,7 +615,7 @@ def parse_head(text: str, *, path: str = "", mono_id: str | None = None, corpus:
     mono = Monograph(
         id=mono_id or slugify(stem or title) or "monograph",
         title=_clean(title),
-        aliases=_as_list(fm.get("aliases")),
+        aliases=aliases,
         drug_class=_as_text(fm.get("class")),
         tags=_as_list(fm.get("tags")),
         sources=_as_list(fm.get("sources")),
@@ -594,6 +630,39 @@ def parse_head(text: str, *, path: str = "", mono_id: str | None = None, corpus:
     return Head(mono, body, body_start, plan)
 
 
+def _front_matter_line(lines: list[str], end: int, key: str) -> int:
+    """The 1-based line of a top-level front-matter key (1 if not found)."""
+    prefix = f"{key}:"
+    return next((n + 1 for n in range(1, end) if lines[n].startswith(prefix)), 1)
+
+
+_BRANDS = re.compile(
+    r"^\W*(?:brand|trade)(?:\s+names?|\s*\(s\)|s)?\s*[:\u2013\u2014-]\s*(.+)$", re.I | re.M
+)
+_BRAND_SPLIT = re.compile(r"\s*(?:[,;]|\band\b)\s*")
+_BRAND_NOISE = re.compile(r"\s*\([^)]*\)|[\u00ae\u2122]|\.$")
+
+
+def _brand_names(plan: Outline, body: list[str]) -> tuple[str, ...]:
+    """Brand names listed in the Generic Name section ("Brand names: A, B"), as aliases.
+
+    For files without front-matter aliases that list them under "Alternate Names".
+    """
+    from medref.outline import plain_text
+
+    names: list[str] = []
+    for span in plan.sections:
+        if span.key != "generic-name":
+            continue
+        lines = body[span.body_start : span.end]
+        if not any("rand" in line or "rade" in line for line in lines):
+            continue  # no "Brand names:" or "Trade names:" line (the common case)
+        text = plain_text(lines)
+        for m in _BRANDS.finditer(text):
+            names += [_BRAND_NOISE.sub("", n).strip() for n in _BRAND_SPLIT.split(m.group(1))]
+    return tuple(dict.fromkeys(n for n in names if n and len(n) <= 60))
+
+
 def read_head(path: Path, *, mono_id: str | None = None, corpus: str = "") -> Head:
     """Read one file's head. Raises OSError or ValueError when it cannot be read at all."""
     text, problems = read_text(path)
@@ -601,6 +670,30 @@ def read_head(path: Path, *, mono_id: str | None = None, corpus: str = "") -> He
     if problems:
         return head._replace(monograph=_with_problems(head.monograph, problems))
     return head
+
+
+def _tokens(body: list[str], breaks: list[int]) -> list[Any]:
+    """markdown-it-py's tokens, with a blank line before each outline break.
+
+    The outline ends blocks where CommonMark would not (see Outline.breaks); the blank lines
+    make markdown-it-py end them there too. Token lines are then mapped back to the body's.
+    """
+    if not breaks:
+        return list(_markdown().parse("\n".join(body)))
+    lines: list[str] = []
+    inserted: list[int] = []  # positions of the blank lines in the text given to the parser
+    prev = 0
+    for b in breaks:
+        lines += body[prev:b]
+        inserted.append(len(lines))
+        lines.append("")
+        prev = b
+    lines += body[prev:]
+    tokens = _markdown().parse("\n".join(lines))
+    for t in tokens:
+        if t.map is not None:
+            t.map = [m - bisect.bisect_right(inserted, m) for m in t.map]
+    return list(tokens)
 
 
 def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str = "") -> Monograph:
@@ -615,7 +708,7 @@ def parse(text: str, *, path: str = "", mono_id: str | None = None, corpus: str 
         lines = list(lines)
         for first, (end, _) in long_lists.items():
             lines[first:end] = ["<!-- -->"] + [""] * (end - first - 1)
-    tokens = _markdown().parse("\n".join(lines))
+    tokens = _tokens(lines, head.outline.breaks)
     del lines
     sections = _sections(tokens, head.outline.sections, head.body, head.body_start, long_lists)
     return head.monograph._replace(sections=tuple(sections), faqs=tuple(extract_faqs(sections)))

@@ -572,10 +572,19 @@ def provenance(mono: Monograph) -> list[Text]:
     return out
 
 
-def faqs(mono: Monograph, items: Sequence[Faq], query: str | None = None) -> Group:
+UNREAD_FAQS_NOTE = "These FAQs could not be read as questions and answers; shown as written:"
+
+
+def faqs(
+    mono: Monograph, items: Sequence[Faq], query: str | None = None, unread: str | None = None
+) -> Group:
     parts: list[RenderableType] = title_block(mono)
     parts.append(Text())
-    if not items:
+    if unread:
+        parts.append(Text(UNREAD_FAQS_NOTE, style=STYLE_META))
+        parts.append(Text(safe(unread)))
+        parts.append(Text())
+    if not items and not (unread and not query):
         what = f" matching {safe_line(query)!r}" if query else ""
         parts.append(Text(f"No questions{what}.", style=STYLE_META))
     rows: list[tuple[Text, Text]] = []

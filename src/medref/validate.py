@@ -102,12 +102,16 @@ def _check_sections(mono: Monograph, file: str, strict: bool) -> list[Finding]:
         pairs = [f for f in mono.faqs if f.ingredient == s.ingredient]
         unread = items - len(pairs)
         if not pairs and s.text.strip():
-            message = "no question/answer pairs could be read from the FAQs"
+            message = (
+                "no question/answer pairs could be read from the FAQs; `medref faq` shows"
+                " them as written"
+            )
         elif unread > 0:
             message = f"{unread} FAQ items are not question/answer pairs"
         else:
             continue
-        out.append(Finding(file, s.line, "error", "faq-pairs", message))
+        # The text is still shown (`faq` prints it as written), so only --strict fails it.
+        out.append(Finding(file, s.line, "error" if strict else "warning", "faq-pairs", message))
     for f in mono.faqs:
         if not f.answer:
             line = next((s.line for s in mono.sections if s.key == "faqs"), 1)

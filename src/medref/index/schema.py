@@ -22,8 +22,9 @@ from medref.models import Monograph
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
 # 14: long sections as passages; 15: no problems column; 16: imported monographs;
 # 17: unreadable files indexed apart, checked on every command; table rows, link addresses
-# and HTML list items in blocks; 18: skipped project files).
-SCHEMA_VERSION = 18
+# and HTML list items in blocks; 18: skipped project files; 19: more heading shapes read as
+# sections, brand names from Alternate Names as aliases).
+SCHEMA_VERSION = 19
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16

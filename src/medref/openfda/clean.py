@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
-from medref.labels import EXTRA_LABELS, canonical_key, label_key
+from medref.labels import EXTRA_LABELS, label_key
+from medref.outline import name_section
 
 
 def squash(text: str) -> str:
@@ -86,17 +87,19 @@ def heading_markdown(text: str, level: int) -> str:
     """A sub-heading that medref.parse keeps inside the current section.
 
     The parser starts a new section at a heading that names a section ("Dosage", "Warnings
-    and Precautions: ...") whatever its level, and at a bold `Label:` lead-in; a deeper
-    heading with any other text stays in the section. A title that names a section is
-    written as a bold line without a colon instead, which the parser never reads as a label.
+    and Precautions: ...", "Dosage (Adults)") whatever its level, and at a bold `Label:`
+    lead-in; a deeper heading with any other text stays in the section, and so does one
+    with words before the section word ("Recommended Dosage"). A title that names a section
+    is written as a bold line without a colon instead, which the parser reads as a label
+    only in files laid out with bold labels, never inside a section under a heading.
     """
     text = squash(text).rstrip(":;,. ")
     if not text:
         return ""
     first = text.partition(":")[0]
     if (
-        canonical_key(text)
-        or canonical_key(first)
+        name_section(text, heading=False)
+        or name_section(first, heading=False)
         or label_key(first) in EXTRA_LABELS
         or text.endswith("?")
     ):
