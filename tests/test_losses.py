@@ -252,6 +252,33 @@ def test_a_stored_row_that_does_not_decompress_is_damage(
     assert healed.err.startswith(DAMAGED) and len(healed.err.splitlines()) == 1
 
 
+def test_a_damaged_full_text_table_setting_is_damage(medref: Callable[..., Proc]) -> None:
+    """A damaged fts_config page makes SQLite fail the table's constructor: a rebuild mends it
+    (it used to fail every search, with show and list still working, until --rebuild)."""
+    expected = medref("search", "allergy", "--json")
+    assert expected.code == 0
+    overwrite_pages(cache_file(), ("fts_config",))
+    healed = medref("search", "allergy", "--json")
+    assert healed.code == 0, healed.err
+    assert healed.out == expected.out
+    assert healed.err.startswith(DAMAGED) and len(healed.err.splitlines()) == 1
+
+
+def test_a_stored_listing_that_does_not_decode_is_damage(medref: Callable[..., Proc]) -> None:
+    """`list --json` writes stored listings as they are: one that is not JSON is damage, never
+    output."""
+    expected = medref("list", "--json")
+    assert expected.code == 0
+    conn = sqlite3.connect(cache_file())
+    with conn:
+        conn.execute("UPDATE docs SET listing='{\"id\": ' WHERE id='colostrum'")
+    conn.close()
+    healed = medref("list", "--json")
+    assert healed.code == 0, healed.err
+    assert json.loads(healed.out) == json.loads(expected.out)
+    assert healed.err.startswith(DAMAGED) and len(healed.err.splitlines()) == 1
+
+
 def test_a_locked_cache_is_not_damage(medref: Callable[..., Proc]) -> None:
     """Another process holds the index for longer than medref waits: it answers without the
     cache, and never replaces the file."""

@@ -417,7 +417,7 @@ def with_index(
                         f"cannot read the index cache at {index.path} ({exc})",
                         hint="another medref process holds it; try again"
                         if busy
-                        else "check the disk and the cache folder",
+                        else "check the disk and the cache folder, or run 'medref index --rebuild'",
                     ) from None
                 raise
             if rebuilt or index.path is None:

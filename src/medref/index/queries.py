@@ -230,7 +230,9 @@ class Index:
 
     def listing_json(self) -> str:
         """`list --json` on one line, exactly as json.dumps(self.summaries()) would write it."""
-        return "[" + ", ".join(self._listings()) + "]"
+        text = "[" + ", ".join(self._listings()) + "]"
+        json.loads(text)  # a damaged stored listing raises here (is_damage), never goes out
+        return text
 
     def _listings(self) -> list[str]:
         return [

@@ -171,7 +171,8 @@ def unzip(data: bytes | None) -> str | None:
 def is_damage(exc: BaseException) -> bool:
     """Is this error a sign that the index file is damaged, so that a rebuild mends it?
 
-    SQLite's "malformed" and "not a database" errors, and a stored row that does not
+    SQLite's "malformed", "not a database" and "vtable constructor failed" errors, and a
+    stored row that does not
     decompress or decode (also when medref_unzip meets it inside a query, which SQLite
     reports as an error of its own: see unzip_failures). A locked or busy
     database, a full disk, an I/O or permission error is never damage: rebuilding would not
@@ -184,7 +185,9 @@ def is_damage(exc: BaseException) -> bool:
             unzip_failures.clear()
             return True
         text = str(exc).lower()
-        return "malformed" in text or "not a database" in text
+        # "vtable constructor failed": the full-text table's own settings could not be read
+        # (a damaged fts_config page); nothing but damage makes a table we created fail so.
+        return "malformed" in text or "not a database" in text or "vtable constructor" in text
     return False
 
 
