@@ -136,6 +136,24 @@ def test_table_renders_aligned_and_wraps_cells_when_narrow(medref: M) -> None:
     assert " ".join(" ".join(column).split()).startswith(cell)
 
 
+def test_a_table_too_wide_for_the_terminal_loses_no_cell(tmp_path: Path, medref: M) -> None:
+    """Ten columns do not fit in 30: each row is shown cell by cell under its column's name
+    (Rich alone shrank some columns to nothing, and at 12 columns printed no cell at all)."""
+    head = "| " + " | ".join(f"Col{i}" for i in range(10)) + " |"
+    rule = "|" + "---|" * 10
+    body = "| " + " | ".join(f"val{i}" for i in range(10)) + " |"
+    write(tmp_path, "t10.md", monograph_text("Tenfold", f"## Dosage\n{head}\n{rule}\n{body}\n"))
+    for width in (30, 60):
+        out = medref("--corpus", str(tmp_path), "show", "tenfold", env={"COLUMNS": str(width)})
+        assert out.code == 0, out.err
+        lines = out.out.splitlines()
+        assert max(len(line) for line in lines) <= width
+        for i in range(10):
+            assert f"  Col{i}: val{i}" in lines
+    wide = medref("--corpus", str(tmp_path), "show", "tenfold", env={"COLUMNS": "120"}).out
+    assert re.search(r"Col0 +Col1 +.*Col9", wide) and re.search(r"val0 +val1 +.*val9", wide)
+
+
 @uses_variants
 def test_nested_items_start_under_their_parents_text(medref: M) -> None:
     for width in (40, 80):

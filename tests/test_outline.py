@@ -179,3 +179,9 @@ def test_plain_text_is_clean_for_snippets() -> None:
     assert "**" not in text and "](" not in text and "`" not in text
     assert "• Immune support: studies" in text and "<1%" in text
     assert "first milk" in text and "---" not in text
+
+
+def test_plain_text_keeps_html_list_items_apart() -> None:
+    text = plain_text(["<ul><li>first item</li><li>second item</li></ul>", "a <b>bold</b>er word"])
+    assert "item second" in " ".join(text.split())  # not "itemsecond"
+    assert "bolder" in text  # inline tags join what they split

@@ -72,3 +72,18 @@ def test_a_project_file_rewritten_as_a_monograph_is_read(
     assert [s["key"] for s in shown.json()["sections"]] == ["dosage"]
     info = medref("--corpus", str(corpus), "index", "--json").json()
     assert "CHANGELOG.en.md" not in {Path(s["source"]).name for s in info["skipped"]}
+
+
+def test_a_monograph_edited_into_a_project_file_gives_its_id_back(
+    tmp_path: Path, medref: Callable[..., Proc]
+) -> None:
+    corpus = tmp_path / "notes"
+    readme = write(corpus, "README.md", monograph_text("Top Readme"))
+    write(corpus, "sub/readme.md", monograph_text("Readme Tonic"))
+    assert medref("--corpus", str(corpus), "show", "readme", "--json").json()["title"] == (
+        "Top Readme"
+    )
+    readme.write_text("# Just a readme\n\nNothing to see.\n", encoding="utf-8")  # in place
+    shown = medref("--corpus", str(corpus), "show", "readme", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json()["title"] == "Readme Tonic"

@@ -134,6 +134,10 @@ _IMAGE = re.compile(r"!\[([^\]]*)\]\([^)]*\)")
 _LINK = re.compile(r"\[([^\]]*)\]\([^)]*\)|\[([^\]]*)\]\[[^\]]*\]")
 _AUTOLINK = re.compile(r"<((?:https?|mailto|ftp):[^>\s]*)>", re.I)
 _TAG = re.compile(r"</?[A-Za-z][^<>]*>|<!--.*?-->", re.S)
+# Tags that separate text (list items, cells, paragraphs): a space, so words stay apart.
+_BLOCK_TAG = re.compile(
+    r"</?(?:li|p|div|br|tr|td|th|ul|ol|dd|dt|h[1-6]|table|summary|details)\b[^<>]*>", re.I
+)
 # Emphasis marks: doubled ones anywhere, single ones at a word's edge ("5 * 3" stays).
 # Every branch starts with the mark itself and looks behind it afterwards, so the regex
 # engine can skip straight to the next mark instead of trying each position of the text.
@@ -154,6 +158,7 @@ def inline_text(text: str) -> str:
         text = _LINK.sub(lambda m: m.group(1) if m.group(1) is not None else m.group(2), text)
     if "<" in text:
         text = _AUTOLINK.sub(r"\1", text)
+        text = _BLOCK_TAG.sub(" ", text)
         text = _TAG.sub("", text)
     if "*" in text or "_" in text or "~" in text:
         text = _EMPHASIS.sub("", text)

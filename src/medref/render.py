@@ -348,13 +348,53 @@ def _list_rows(items: Sequence[Block], layout: Sequence[tuple[int, int]] | None 
     )
 
 
+# Narrower columns than this read badly, and Rich would drop some columns altogether to fit:
+# below it a table is shown one row at a time, each cell under its column's name.
+MIN_COLUMN = 8
+
+
 def table(rows: Sequence[Block]) -> RenderableType:
-    """A Markdown table's rows ("th" then "td" blocks) as an aligned table."""
+    """A Markdown table's rows ("th" then "td" blocks): aligned columns where they fit."""
+    return _TableBlock(rows)
+
+
+class _TableBlock:
+    """A table whose layout depends on the width it gets."""
+
+    def __init__(self, rows: Sequence[Block]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> Iterator[Any]:
+        cells = [_cells(row) for row in self.rows]
+        count = max(len(c) for c in cells)
+        if count * (MIN_COLUMN + 2) > options.max_width + 2:
+            yield _stacked(self.rows, cells)
+        else:
+            yield _columns(self.rows, cells, count)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(min(options.max_width, MIN_COLUMN), options.max_width)
+
+
+def _stacked(rows: Sequence[Block], cells: list[list[Text]]) -> RenderableType:
+    """Each body row as "Header: cell" lines, a blank line between rows."""
+    head = cells[0] if rows[0].kind == "th" else None
+    out: list[RenderableType] = []
+    for row in cells[1:] if head is not None else cells:
+        if out:
+            out.append(Text())
+        for n, cell in enumerate(row):
+            name = head[n].plain if head is not None and n < len(head) else f"{n + 1}"
+            line = Text(f"{name}: ", style=STYLE_SUBHEADING)
+            line.append_text(cell)
+            out.append(line)
+    return Group(*out)
+
+
+def _columns(rows: Sequence[Block], cells: list[list[Text]], count: int) -> RenderableType:
     from rich import box
     from rich.table import Table
 
-    cells = [_cells(row) for row in rows]
-    count = max(len(c) for c in cells)
     head = rows[0] if rows[0].kind == "th" else None
     justify = {"l": "left", "c": "center", "r": "right"}
     grid = Table(
@@ -370,6 +410,9 @@ def table(rows: Sequence[Block]) -> RenderableType:
             cells[0][n] if head is not None and n < len(cells[0]) else "",
             justify=justify.get(how, "left"),  # type: ignore[arg-type]
             overflow="fold",
+            # Never narrower than its widest cell or MIN_COLUMN, whichever is less: Rich
+            # would otherwise shrink some columns to nothing to fit the others.
+            min_width=min(MIN_COLUMN, max((r[n].cell_len for r in cells if n < len(r)), default=1)),
         )
     for row in cells[1:] if head is not None else cells:
         grid.add_row(*row)

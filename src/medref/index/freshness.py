@@ -210,7 +210,7 @@ def _refresh_in_place(
                     continue  # another process did it while we waited
                 entry = FileEntry(path, corpus, rel, stamp)
                 record = parse_one(Assigned(entry, mono_id, True), labels[corpus])
-                if record.error:
+                if record.error or record.skipped:  # it may give its id to another file
                     raise _NotJustEdits
                 if record.warning:
                     warn(f"{path}: {record.warning}; read as well as possible")

@@ -197,6 +197,11 @@ def _worker_init(parent: int) -> None:
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # The parent's clean-ups (its temporary build, its progress bar) are not a worker's to
+    # run: a worker told to end just ends.
+    for name in ("SIGTERM", "SIGHUP"):
+        if hasattr(signal, name):
+            signal.signal(getattr(signal, name), signal.SIG_DFL)
     # If the parent is killed, die with it instead of waiting for work forever (Linux).
     try:
         import ctypes
