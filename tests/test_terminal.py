@@ -99,10 +99,10 @@ def ctx(corpus: list[str] | None = None) -> Any:
 
 
 def test_completion_offers_ids_and_aliases() -> None:
-    assert "colostrum" in complete_names(ctx(), None, "colo")
-    assert "tylenol" in complete_names(ctx(), None, "tyl")
-    assert "paracetamol" in complete_names(ctx(), None, "para")
-    assert all(c.startswith("am") for c in complete_names(ctx(), None, "am"))
+    assert "colostrum" in complete_names(ctx(), "colo")
+    assert "tylenol" in complete_names(ctx(), "tyl")
+    assert "paracetamol" in complete_names(ctx(), "para")
+    assert all(c.startswith("am") for c in complete_names(ctx(), "am"))
 
 
 def test_completion_reads_the_index_without_refreshing(
@@ -117,14 +117,14 @@ def test_completion_reads_the_index_without_refreshing(
         raise AssertionError("completion must not scan or rebuild an existing index")
 
     monkeypatch.setattr(index_mod, "open_index", no_rebuild)
-    offered = complete_names(ctx([str(root)]), None, "z")
+    offered = complete_names(ctx([str(root)]), "z")
     assert "zeta" in offered and "zulu" not in offered
 
 
 def test_section_completion() -> None:
-    assert complete_sections(ctx(), None, "do") == ["dosage", "dose", "doses", "dosing"]
-    assert "side-effects" in complete_sections(ctx(), None, "side")
-    assert complete_sections(ctx(), None, "disc") == ["disclaimer"]  # extra kinds that -s accepts
+    assert complete_sections("do") == ["dosage", "dose", "doses", "dosing"]
+    assert "side-effects" in complete_sections("side")
+    assert complete_sections("disc") == ["disclaimer"]  # extra kinds that -s accepts
 
 
 def test_shell_completion_protocol(tmp_path: Path) -> None:

@@ -63,7 +63,7 @@ class ExportFormat(StrEnum):
 # Completion
 
 
-def complete_names(ctx: typer.Context, param: Any, incomplete: str) -> list[str]:
+def complete_names(ctx: typer.Context, incomplete: str) -> list[str]:
     """Monograph ids and aliases, read from the index without rebuilding it."""
     from medref.corpus import discover
     from medref.index import quick_completions
@@ -77,7 +77,7 @@ def complete_names(ctx: typer.Context, param: Any, incomplete: str) -> list[str]
         return []
 
 
-def complete_sections(ctx: typer.Context, param: Any, incomplete: str) -> list[str]:
+def complete_sections(incomplete: str) -> list[str]:
     from medref.sections import SECTION_CHOICES
 
     return [c for c in SECTION_CHOICES if c.startswith(incomplete.lower())]
@@ -169,7 +169,7 @@ SectionOpt = Annotated[
         "--section",
         "-s",
         help="Section key or synonym; repeatable.",
-        shell_complete=complete_sections,
+        autocompletion=complete_sections,
         metavar="KEY",
     ),
 ]
@@ -177,7 +177,7 @@ NameArg = Annotated[
     str,
     typer.Argument(
         help="Id, title or alias.",
-        shell_complete=complete_names,
+        autocompletion=complete_names,
         show_default=False,
         metavar="NAME",
     ),
@@ -378,7 +378,7 @@ def compare(
         list[str],
         typer.Argument(
             help="Two or more ids, titles or aliases.",
-            shell_complete=complete_names,
+            autocompletion=complete_names,
             show_default=False,
         ),
     ],
@@ -416,7 +416,7 @@ def export(
         list[str] | None,
         typer.Argument(
             help="Ids, titles or aliases (default: every monograph).",
-            shell_complete=complete_names,
+            autocompletion=complete_names,
             show_default=False,
         ),
     ] = None,
