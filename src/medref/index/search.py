@@ -54,6 +54,8 @@ BOILERPLATE = frozenset(
     {"disclaimer", "references", "sources", "note", "notes", "important-note", "important"}
 )
 BOILERPLATE_WEIGHT = 0.05
+# Every kind's weight in one table (kinds not in it: OTHER_WEIGHT).
+KIND_WEIGHTS = {**SECTION_WEIGHTS, **dict.fromkeys(BOILERPLATE, BOILERPLATE_WEIGHT)}
 # A monograph's score: its sections' weighted evidence, best first, the k-th times SHARE**k.
 SHARE = 0.3
 
@@ -209,13 +211,11 @@ def search(
     # doc -> [(rowid, evidence, body evidence)], evidence weighed by the section's kind
     matched: dict[int, list[tuple[int, float, float]]] = {}
     beyond_boilerplate: set[int] = set()  # docs with a match outside boilerplate
-    weight_of = SECTION_WEIGHTS.get
+    weight_of = KIND_WEIGHTS.get
     for rowid, rank, body_rank, key in conn.execute(sql, params):
-        doc = doc_of(rowid)
-        if key in BOILERPLATE:
-            weight = BOILERPLATE_WEIGHT
-        else:
-            weight = weight_of(key, OTHER_WEIGHT)
+        doc = rowid >> SECTION_BITS  # doc_of(), inline: this runs once per matching section
+        weight = weight_of(key, OTHER_WEIGHT)
+        if key not in BOILERPLATE:
             beyond_boilerplate.add(doc)
         entry = (rowid, -rank * weight, -body_rank * weight)
         if doc in matched:
@@ -245,7 +245,7 @@ def search(
         (
             tiers.get(doc, 2),
             doc not in beyond_boilerplate,
-            -combined([e for _r, e, _b in rows]),
+            -(rows[0][1] if len(rows) == 1 else combined([e for _r, e, _b in rows])),
             doc,
         )
         for doc, rows in matched.items()
