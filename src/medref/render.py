@@ -626,9 +626,10 @@ def faqs(
     if unread:
         parts.append(Text(UNREAD_FAQS_NOTE, style=STYLE_META))
         parts.append(Text(safe(unread)))
-        parts.append(Text())
     if not items and not (unread and not query):
         what = f" matching {safe_line(query)!r}" if query else ""
+        if unread:
+            parts.append(Text())
         parts.append(Text(f"No questions{what}.", style=STYLE_META))
     rows: list[tuple[Text, Text]] = []
     for n, f in enumerate(items, 1):
@@ -640,6 +641,8 @@ def faqs(
         if n < len(items):
             rows.append((Text(""), Text("")))
     if items:
+        if unread:
+            parts.append(Text())
         parts.append(ListRows(rows))
     parts += [Text(), footer()]
     return Group(*parts)
