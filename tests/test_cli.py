@@ -256,10 +256,13 @@ def test_installed_medref_runs_as_a_subprocess(tmp_path: Path) -> None:
 def test_compare_json_and_columns(run: R) -> None:
     r = run("compare", "ibuprofen", "acetaminophen", "--json")
     data = r.json()
-    assert data["sections"] == ["dosage", "side-effects", "precautions"]
+    # Ibuprofen's prescription label has a boxed warning: a comparison never leaves it out.
+    assert data["sections"] == ["boxed-warning", "dosage", "side-effects", "precautions"]
     assert [m["id"] for m in data["monographs"]] == ["ibuprofen", "acetaminophen"]
-    for m in data["monographs"]:
-        assert [s["key"] for s in m["sections"]] == data["sections"]
+    ibuprofen, acetaminophen = ([s["key"] for s in m["sections"]] for m in data["monographs"])
+    assert ibuprofen == data["sections"] and acetaminophen == data["sections"][1:]
+    plain = run("compare", "acetaminophen", "colostrum", "--json").json()
+    assert plain["sections"] == ["dosage", "side-effects", "precautions"]
     wide = run("compare", "ibuprofen", "acetaminophen", "-s", "dose", env={"COLUMNS": "100"})
     first = wide.out.splitlines()[1]
     assert "Ibuprofen" in first and "Acetaminophen" in first  # side by side

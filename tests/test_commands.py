@@ -189,3 +189,13 @@ def test_help_lists_every_option_the_readme_documents(medref: M) -> None:
         for option in options:
             assert option in text, (command, option)
             assert option in readme, (command, option)
+
+
+def test_a_boxed_warning_comes_first_whatever_is_selected(medref: Callable[..., Proc]) -> None:
+    raw = medref("show", "ibuprofen", "-s", "dosage", "--raw")
+    assert raw.code == 0 and raw.out.startswith("### Boxed Warning")
+    assert "### Dosage" in raw.out and "### Side Effects" not in raw.out
+    data = medref("show", "ibuprofen", "-s", "dosage", "--json").json()
+    assert [s["key"] for s in data["sections"]] == ["boxed-warning", "dosage"]
+    plain = medref("show", "colostrum", "-s", "dosage", "--json").json()
+    assert [s["key"] for s in plain["sections"]] == ["dosage"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from medref.errors import NotFound, UsageError
 from medref.labels import EXTRA_LABELS, SECTION_LABELS, label_key
-from medref.models import CANONICAL_KEYS, Faq, Monograph, Section
+from medref.models import BOXED_WARNING, CANONICAL_KEYS, Faq, Monograph, Section
 from medref.names import slugify
 
 # Extra words people type for sections, beyond the labels documents use.
@@ -82,7 +82,10 @@ def select(mono: Monograph, requests: list[str]) -> tuple[tuple[Section, ...], l
             f"{mono.id} has no {' or '.join(repr(m) for m in missing)} section",
             hint=f"its sections are: {have}",
         )
+    if BOXED_WARNING in present:  # whatever is asked for, as the label puts it first
+        wanted.append(BOXED_WARNING)
     chosen = tuple(s for s in mono.sections if s.key in set(wanted))
+    chosen = tuple(sorted(chosen, key=lambda s: s.key != BOXED_WARNING))  # first, stably
     return chosen, missing
 
 
@@ -133,6 +136,8 @@ def compare_keys(monos: list[Monograph], requests: list[str]) -> list[str]:
             )
         if key not in keys:
             keys.append(key)
+    if BOXED_WARNING in present and BOXED_WARNING not in keys:
+        keys.insert(0, BOXED_WARNING)  # a label's boxed warning is never left out of a comparison
     return keys
 
 
