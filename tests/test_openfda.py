@@ -778,3 +778,39 @@ def test_unreadable_manifest_is_a_download_problem(server: Server) -> None:
     server.files["/other.json"] = b'{"results": {"drug": {}}}'
     with pytest.raises(DownloadProblem, match="not an openFDA manifest"):
         plan_download(f"{base}/other.json")
+
+
+def _unnamed(set_id: str, text: str) -> dict[str, Any]:
+    """A label that names no product: no openfda block, no active ingredient or title."""
+    return {
+        "id": set_id.replace("-", "")[:32],
+        "set_id": set_id,
+        "version": "1",
+        "effective_time": "20240101",
+        "indications_and_usage": [text],
+        "dosage_and_administration": ["Use as directed by a clinician."],
+    }
+
+
+def test_labels_that_name_no_product_are_never_merged(out: Path, tmp_path: Path) -> None:
+    recs = [
+        _unnamed("aaaa1111-0000-4000-8000-000000000001", "Treats the invented wobble."),
+        {**_unnamed("cccc3333-0000-4000-8000-000000000003", "Eases the invented twitch."),
+         "openfda": {}},
+    ]  # fmt: skip
+    s = import_files([write_json(tmp_path / "u.json", bulk(recs))], out)
+    texts = sorted((out / p.name).read_text() for p in s.files)
+    assert len(texts) == 2
+    assert any("wobble" in t and "twitch" not in t for t in texts)
+    assert any("twitch" in t and "wobble" not in t for t in texts)
+
+
+def test_per_label_ids_stay_apart_when_set_ids_start_alike(out: Path, tmp_path: Path) -> None:
+    recs = records("manufacturers.json")[:2]
+    recs = [copy.deepcopy(r) for r in recs]
+    recs[0]["set_id"] = "bbbb2222-0000-4000-8000-000000000001"
+    recs[1]["set_id"] = "bbbb2222-0000-4000-8000-000000000002"
+    recs[1]["openfda"] = copy.deepcopy(recs[0]["openfda"])  # the same product and route
+    s = import_files([write_json(tmp_path / "p.json", bulk(recs))], out, per_label=True)
+    assert len({p.name for p in s.files}) == 2
+    assert len(list(out.glob("fda-*.md"))) == 2

@@ -47,7 +47,9 @@ def describe(label: Label, src: int, pos: int) -> Meta:
         if fallback:
             generic, retitled, use_openfda = fallback, True, False
     if not generic:
-        generic = own_name(label) or "Unnamed label"
+        # A label that names no product anywhere is a monograph of its own, never merged
+        # with other such labels: its set id stands in for the name.
+        generic = own_name(label) or f"Unnamed label {label.set_id[:8]}"
     of = label.of if use_openfda else (lambda _key: [])
     routes = sorted({r.lower() for r in of("route")})
     apps = of("application_number")
@@ -129,10 +131,15 @@ def choose(metas: Iterable[Meta], *, per_label: bool = False) -> list[Group]:
 
     groups: list[Group] = []
     if per_label:
+        short: dict[str, int] = defaultdict(int)  # ids with the set id's first 8 characters
+        for m in labels:
+            short[f"{ID_PREFIX}{_slug(title_of(m), m.set_id)}-{slugify(m.set_id)[:8]}"] += 1
         for m in labels:
             title = title_of(m, m.manufacturer)
             slug = _slug(title_of(m), m.set_id)
             gid = f"{ID_PREFIX}{slug}-{slugify(m.set_id)[:8]}"
+            if short[gid] > 1:  # two labels' set ids start alike: the whole set id tells them apart
+                gid = f"{ID_PREFIX}{slug}-{slugify(m.set_id)}"
             groups.append(Group(gid, title, m.name, m.route, m, [m]))
     else:
         by_key: dict[tuple[str, str], list[Meta]] = defaultdict(list)
