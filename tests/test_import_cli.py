@@ -89,6 +89,24 @@ def test_a_name_several_imported_labels_share_is_ambiguous(medref: M, tmp_path: 
     assert medref("import", "openfda", str(LABELS / "manufacturers.json")).code == 0
     titles = {m["title"] for m in medref("list", "--json").json() if m["id"].startswith("fda-ibu")}
     assert titles == {"Ibuprofen (oral)", "Ibuprofen (topical)"}
+    # The generic name alone names both routes: ambiguous, never "not found" (ibuprofen is
+    # hand-written, so the same labels under an invented name).
+    text = (LABELS / "manufacturers.json").read_text()
+    for old, new in (
+        ("IBUPROFEN", "ZORBAMINE"),
+        ("Ibuprofen", "Zorbamine"),
+        ("ibuprofen", "zorbamine"),
+    ):
+        text = text.replace(old, new)
+    renamed = tmp_path / "zorbamine.json"
+    renamed.write_text(text)
+    assert medref("import", "openfda", str(renamed)).code == 0
+    split = medref("show", "zorbamine", "--json")
+    assert split.code == 2, split.err
+    assert set(json.loads(split.err)["error"]["suggestions"]) == {
+        "fda-zorbamine-oral",
+        "fda-zorbamine-topical",
+    }
 
 
 def test_skipped_input_is_listed_and_exits_1(medref: M, tmp_path: Path) -> None:

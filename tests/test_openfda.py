@@ -383,7 +383,8 @@ def test_many_manufacturers_one_monograph_per_generic_and_route(out: Path) -> No
     # The reference (NDA) label wins over newer ANDA labels.
     assert "REFERENCE-LABEL" in oral.read_text() and "ANDA-NEWEST" not in oral.read_text()
     assert fm["source"]["labels"] == 3
-    assert fm["aliases"] == ["Fenbrand", "Painease"]  # "Ibuprofen" is the name itself
+    # The generic name split by route is a name of each route's monograph too.
+    assert fm["aliases"] == ["Ibuprofen", "Fenbrand", "Painease"]
     generic = section(mono(oral), "generic-name").text
     assert "This monograph stands for 3 FDA labels of ibuprofen for oral use" in generic
     topical = front(out / "fda-ibuprofen-topical.md")

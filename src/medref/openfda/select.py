@@ -174,6 +174,11 @@ def assign_aliases(
         own = {name_key(g.title), name_key(g.name)}
         seen: set[str] = set()
         aliases: list[str] = []
+        # A generic name split by route ("Zorbamine (oral)", "Zorbamine (topical)") is still a
+        # name of each, so that it finds them (as ambiguous) instead of nothing.
+        if name_key(g.title) != name_key(g.name) and name_key(g.name) not in hand_written:
+            aliases.append(g.name)
+            seen.add(name_key(g.name))
         for m in [g.winner, *g.members]:
             for brand in m.brands:
                 key = name_key(brand)
