@@ -87,3 +87,13 @@ def test_a_monograph_edited_into_a_project_file_gives_its_id_back(
     shown = medref("--corpus", str(corpus), "show", "readme", "--json")
     assert shown.code == 0, shown.err
     assert shown.json()["title"] == "Readme Tonic"
+
+
+def test_validate_skips_what_the_index_skips(tmp_path: Path, medref: Callable[..., Proc]) -> None:
+    corpus = _corpus(tmp_path)
+    found = medref("validate", str(corpus), "--json")
+    files = {Path(f["file"]).relative_to(corpus).as_posix() for f in found.json()}
+    assert files and not files & {"README.md", "license.MD", "CHANGELOG.en.md"}
+    assert not any(f.startswith("node_modules") for f in files)
+    named = medref("validate", str(corpus / "README.md"), "--json").json()
+    assert [(f["level"], f["code"]) for f in named] == [("warning", "not-a-monograph")]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Set
+from collections.abc import Iterable, Set
 from pathlib import Path
 from typing import NamedTuple
 
@@ -224,6 +224,25 @@ def walk(corpora: list[Corpus], known: Known | None = None) -> Scan:
         found.sort(key=_rel)
         entries.extend(found)
     return Scan(entries, warnings, folders, duplicates, ignored)
+
+
+# Files a project keeps beside its documents. They are monographs only when written as one:
+# a `title` in their front matter and at least one recognised section.
+PROJECT_FILES = frozenset({"readme", "license", "licence", "changelog", "contributing"})
+PROJECT_FILE_REASON = "a README, LICENSE, CHANGELOG or CONTRIBUTING file, not a monograph"
+
+
+def is_project_file(path: str) -> bool:
+    """Is this a README, LICENSE, CHANGELOG or CONTRIBUTING file (any case, any extension)?"""
+    return os.path.basename(path).split(".", 1)[0].lower() in PROJECT_FILES
+
+
+def written_as_monograph(front_matter_keys: Iterable[str], section_keys: Iterable[str]) -> bool:
+    """A `title` in the front matter and at least one recognised section."""
+    from medref.labels import SECTION_LABELS
+
+    recognised = {*SECTION_LABELS.values(), "boxed-warning"}
+    return "title" in front_matter_keys and any(k in recognised for k in section_keys)
 
 
 # Folders that hold other projects' files (a package's README is no monograph).

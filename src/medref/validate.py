@@ -7,7 +7,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from medref.corpus import Corpus, FileEntry, assign_ids, scan
+from medref.corpus import (
+    PROJECT_FILE_REASON,
+    Corpus,
+    FileEntry,
+    assign_ids,
+    is_project_file,
+    scan,
+    written_as_monograph,
+)
 from medref.labels import IMPORTED_FRONT_MATTER, JEKYLL_KEYS, KNOWN_FRONT_MATTER
 from medref.models import BOXED_WARNING, CANONICAL_KEYS, Monograph
 from medref.names import name_key
@@ -218,6 +226,12 @@ def validate(paths: list[Path] | None, corpora: list[Corpus], strict: bool) -> l
             )
             continue
         mono = parse(text, path=file, mono_id=ids.get(file))
+        if is_project_file(file) and not written_as_monograph(
+            mono.front_matter_keys, [s.key for s in mono.sections]
+        ):
+            if e.corpus < 0:  # named on the command line: say why it is not checked
+                findings.append(Finding(file, 1, "warning", "not-a-monograph", PROJECT_FILE_REASON))
+            continue  # the index skips it too
         for p in [*problems, *mono.problems]:  # the parser decides each problem's level
             findings.append(Finding(file, p.line, p.level, p.code, p.message))
         findings += _check_front_matter(mono, file)

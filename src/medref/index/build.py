@@ -215,7 +215,7 @@ class Stored(NamedTuple):
     id: str
     active: bool
     readable: bool  # False: it could not be read when last parsed
-    skipped: bool  # readable, but not a monograph (rows.PROJECT_FILES)
+    skipped: bool  # readable, but not a monograph (corpus.PROJECT_FILES)
 
 
 Docs = dict[str, Stored]

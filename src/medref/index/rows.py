@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
-from medref.corpus import Assigned
+from medref.corpus import PROJECT_FILE_REASON, Assigned, is_project_file, written_as_monograph
 from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS, ZLIB_LEVEL
 from medref.models import list_entry
 from medref.names import fold, name_key
@@ -21,11 +21,6 @@ if TYPE_CHECKING:
 
 _COMBINATION = re.compile(r"\s*(?:\+|/|&|,|\band\b|\bwith\b)\s*", re.I)
 
-
-# Files a project keeps beside its documents. They are monographs only when written as one:
-# a `title` in their front matter and at least one recognised section.
-PROJECT_FILES = frozenset({"readme", "license", "licence", "changelog", "contributing"})
-PROJECT_FILE_REASON = "a README, LICENSE, CHANGELOG or CONTRIBUTING file, not a monograph"
 
 # Parse in worker processes only when there is enough work to pay for starting them.
 PARALLEL_THRESHOLD = 200
@@ -87,7 +82,9 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
     if head is None:
         return Record(a, error, None, None, None, False, None, [], "", "", [], [])
     mono = head.monograph
-    if is_project_file(a.entry.path) and not _written_as_monograph(head):
+    if is_project_file(a.entry.path) and not written_as_monograph(
+        head.monograph.front_matter_keys, [s.key for s in head.outline.sections]
+    ):
         listing = list_entry(a.id, mono.title, list(mono.aliases), [], a.entry.path)
         return Record(
             a, None, None, mono.title, json.dumps(listing, ensure_ascii=False), False, None,
@@ -145,21 +142,6 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         rows,
         list(words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows])),
     )
-
-
-def _written_as_monograph(head: Head) -> bool:
-    """A `title` in the front matter and at least one recognised section."""
-    from medref.labels import SECTION_LABELS
-
-    recognised = {*SECTION_LABELS.values(), "boxed-warning"}
-    return "title" in head.monograph.front_matter_keys and any(
-        s.key in recognised for s in head.outline.sections
-    )
-
-
-def is_project_file(path: str) -> bool:
-    """Is this a README, LICENSE, CHANGELOG or CONTRIBUTING file (any case, any extension)?"""
-    return os.path.basename(path).split(".", 1)[0].lower() in PROJECT_FILES
 
 
 def _passages(text: str) -> list[str]:

@@ -48,7 +48,7 @@ CREATE TABLE docs (
     meta TEXT,             -- class and tags joined with ' ; ', likewise
     listing TEXT,          -- JSON: the entry in `list --json`, as json.dumps writes it
     imported INTEGER NOT NULL DEFAULT 0,  -- 1: made by `medref import`, not hand-written
-    skipped TEXT,          -- why a readable file is not a monograph (rows.PROJECT_FILES)
+    skipped TEXT,          -- why a readable file is not a monograph (corpus.PROJECT_FILES)
     data BLOB              -- zlib-compressed JSON of the parsed monograph; NULL if unreadable
 );
 CREATE INDEX docs_id ON docs(id, active);
