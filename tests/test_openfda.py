@@ -815,3 +815,15 @@ def test_per_label_ids_stay_apart_when_set_ids_start_alike(out: Path, tmp_path: 
     s = import_files([write_json(tmp_path / "p.json", bulk(recs))], out, per_label=True)
     assert len({p.name for p in s.files}) == 2
     assert len(list(out.glob("fda-*.md"))) == 2
+
+
+def test_titles_end_where_their_sentence_does() -> None:
+    from medref.openfda.clean import lead_caps_title, split_title
+
+    assert lead_caps_title("WARNING: INVENTED RISK. Frobnazole may cause harm.") == (
+        "INVENTED RISK",
+        "Frobnazole may cause harm.",
+    )
+    text = "Adults Take 5 mg once daily."
+    found = split_title(text)
+    assert found is not None and found[0] == "Adults" and text[found[1] :].startswith("Take 5")

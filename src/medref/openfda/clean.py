@@ -220,7 +220,8 @@ def strip_title(name: str, text: str) -> tuple[str, str | None]:
 
 
 _LEAD_CAPS = re.compile(
-    r"^((?:WARNING|BOXED WARNING)\s*:?\s*)?((?:[A-Z0-9][A-Z0-9,&/()'’:-]*\s+){2,})"
+    # A title's last word may end its sentence ("WARNING: SERIOUS RISK. Take ...").
+    r"^((?:WARNING|BOXED WARNING)\s*:?\s*)?((?:[A-Z0-9][A-Z0-9,&/()'’:-]*\.?\s+){2,})"
 )
 
 
@@ -233,7 +234,7 @@ def lead_caps_title(text: str) -> tuple[str, str] | None:
     rest = text[m.end() :]
     if rest[:1].islower() and len(words) > 2:
         rest = words.pop() + " " + rest  # "... EVENTS NSAIDs" keeps NSAIDs in the text
-    title = " ".join(words).strip(" :")
+    title = " ".join(words).strip(" :.")
     if len(title) < 8:
         return None
     return title, rest
@@ -272,7 +273,8 @@ def split_title(text: str) -> tuple[str, int] | None:
     for i, m in enumerate(words[:16]):
         w = m.group()
         if _capital(w):
-            last_cap = i
+            if not w[:1].isdigit():  # a number may sit in a title, never start its sentence
+                last_cap = i
         elif w.lower() not in _MINOR:
             break
         run = i + 1
