@@ -199,3 +199,14 @@ def test_a_boxed_warning_comes_first_whatever_is_selected(medref: Callable[..., 
     assert [s["key"] for s in data["sections"]] == ["boxed-warning", "dosage"]
     plain = medref("show", "colostrum", "-s", "dosage", "--json").json()
     assert [s["key"] for s in plain["sections"]] == ["dosage"]
+
+
+def test_an_unquoted_exclusion_says_how_to_write_it(medref: Callable[..., Proc]) -> None:
+    """`-cough` is read as `-c ough` (a usage error, never a quiet exclusion): say why."""
+    for args in (["search", "allergy", "-cough"], ["search", "allergy", "-sleep"]):
+        run = medref(*args)
+        assert run.code == 2 and run.out == ""
+        assert f"put {args[-1]} after --" in run.err and len(run.err.splitlines()) == 1
+    # The same word after -- excludes it, and other commands get no such advice.
+    assert medref("search", "allergy", "--", "-cough").code == 0
+    assert "after --" not in medref("show", "colostrum", "-cough").err

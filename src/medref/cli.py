@@ -157,9 +157,25 @@ def _run(out: Output, action: Callable[[], int | None]) -> None:
     try:
         code = action() or 0
     except MedrefError as err:
+        word = _dash_word()
+        if word and err.exit_code == 2:
+            # "-cough" reads as "-c ough" and "-sleep" as "-s leep": say what was meant.
+            err.hint = f"to exclude {word[1:]!r}, put {word} after -- or inside the quoted words"
         code = out.error(err)
     if code:
         raise typer.Exit(code)
+
+
+def _dash_word() -> str | None:
+    """A `-word` given to search or faq before `--`, which the parser read as short options
+    and a value."""
+    args = sys.argv[1:]
+    args = args[: args.index("--") if "--" in args else len(args)]
+    commands = [n for n, arg in enumerate(args) if arg in ("search", "faq")]
+    for arg in args[commands[0] + 1 :] if commands else []:
+        if len(arg) > 3 and arg[0] == "-" and arg[1:].isalpha():
+            return arg
+    return None
 
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (see README).")]
