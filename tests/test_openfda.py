@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import io
 import json
+import os
 import re
 import sys
 import zipfile
@@ -827,3 +828,12 @@ def test_titles_end_where_their_sentence_does() -> None:
     text = "Adults Take 5 mg once daily."
     found = split_title(text)
     assert found is not None and found[0] == "Adults" and text[found[1] :].startswith("Take 5")
+
+
+def test_imported_monographs_are_as_readable_as_other_files(out: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        s = import_files([FIX / "otc.json"], out)
+    finally:
+        os.umask(old)
+    assert s.files and all((out / p.name).stat().st_mode & 0o777 == 0o644 for p in s.files)

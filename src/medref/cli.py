@@ -646,7 +646,8 @@ def _confirm_download(plan: Any, yes: bool) -> None:
 
     mb = 1_000_000
     print(
-        f"medref: {len(plan.files)} files of FDA drug labels ({plan.total_records:,} labels),"
+        f"medref: {len(plan.files)} file{'s' if len(plan.files) != 1 else ''} of FDA drug labels"
+        f" ({plan.total_records:,} labels),"
         f" {plan.total_bytes / mb:,.0f} MB to download; about"
         f" {plan.estimated_monograph_bytes / mb:,.0f} MB of monographs and"
         f" {plan.estimated_index_bytes / mb:,.0f} MB of index",
