@@ -210,3 +210,12 @@ def test_an_unquoted_exclusion_says_how_to_write_it(medref: Callable[..., Proc])
     # The same word after -- excludes it, and other commands get no such advice.
     assert medref("search", "allergy", "--", "-cough").code == 0
     assert "after --" not in medref("show", "colostrum", "-cough").err
+
+
+def test_export_out_dash_is_stdout(medref: Callable[..., Proc], tmp_path: Path) -> None:
+    run = subprocess.run(
+        [str(MEDREF), "export", "colostrum", "--out", "-"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )  # fmt: skip
+    assert run.returncode == 0 and json.loads(run.stdout)["id"] == "colostrum"
+    assert not (tmp_path / "-").exists()

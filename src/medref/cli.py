@@ -441,7 +441,7 @@ def export(
     ] = ExportFormat.jsonl,
     out_file: Annotated[
         Path | None,
-        typer.Option("--out", "-o", help="Write to FILE instead of stdout.", metavar="FILE"),
+        typer.Option("--out", "-o", help="Write to FILE instead of stdout ('-').", metavar="FILE"),
     ] = None,
     *,
     opts: Globals,
@@ -458,7 +458,7 @@ def export(
         lib = opts.library()
         monos = lib.get_many(names) if names else lib.all()
         text = export_text(monos, fmt.value)
-        if out_file is not None:
+        if out_file is not None and str(out_file) != "-":  # "-" is stdout, as for most tools
             from medref.output import write_file
 
             write_file(out_file, text)
