@@ -837,3 +837,11 @@ def test_imported_monographs_are_as_readable_as_other_files(out: Path) -> None:
     finally:
         os.umask(old)
     assert s.files and all((out / p.name).stat().st_mode & 0o777 == 0o644 for p in s.files)
+
+
+def test_a_field_that_is_only_its_title_keeps_it(out: Path, tmp_path: Path) -> None:
+    recs = [copy.deepcopy(records("otc.json")[0])]
+    recs[0]["keep_out_of_reach_of_children"] = ["Keep out of reach of children."]
+    s = import_files([write_json(tmp_path / "k.json", bulk(recs))], out)
+    text = (out / s.files[0].name).read_text()
+    assert "\nKeep out of reach of children.\n" in text  # the words, not only a heading

@@ -202,6 +202,10 @@ def strip_title(name: str, text: str) -> tuple[str, str | None]:
     m = _titles_for(name).match(text)
     if m and m.end() > 0:
         rest = text[m.end() :].lstrip(" ,;:.-–")
+        if not re.search(r"[^\W\d_]", rest):
+            # The title is all the field says ("Keep out of reach of children."): keep it.
+            start = m.end("num") if m["num"] else 0
+            return text[start:].strip().lstrip(". "), m["num"]
         return rest, m["num"]
     m = _LEAD_NUMBER.match(text)
     if m:
