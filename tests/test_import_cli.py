@@ -145,7 +145,7 @@ def test_download_asks_for_yes_then_downloads_resumes_and_imports(
     env = {"MEDREF_OPENFDA_MANIFEST": publish(server, _bulk_zip())}
     refused = medref("import", "openfda", env=env)  # no terminal and no --yes
     assert refused.code == 2 and "--yes" in refused.err
-    assert "1 files of FDA drug labels" in refused.err
+    assert "1 file of FDA drug labels" in refused.err
     assert not imported_dir(tmp_path).exists()
     # The connection drops midway and the file is then gone: nothing is imported.
     server.drops, server.vanish_after_drop = [1000], True
