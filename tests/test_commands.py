@@ -219,3 +219,11 @@ def test_export_out_dash_is_stdout(medref: Callable[..., Proc], tmp_path: Path) 
     )  # fmt: skip
     assert run.returncode == 0 and json.loads(run.stdout)["id"] == "colostrum"
     assert not (tmp_path / "-").exists()
+
+
+def test_faq_short_words_match_whole_words(medref: Callable[..., Proc]) -> None:
+    """As in search, "w" is a word of its own, not every word that starts with w."""
+    every = medref("faq", "colostrum", "--json").json()["faqs"]
+    assert medref("faq", "colostrum", "w", "--json").json()["faqs"] == []
+    kept = medref("faq", "colostrum", "--json", "--", "-c").json()["faqs"]
+    assert kept == every  # no question has the word "c"

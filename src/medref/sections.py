@@ -102,9 +102,13 @@ def filter_faqs(faqs: tuple[Faq, ...], query: str | None) -> tuple[Faq, ...]:
     terms = parse_query(query).terms
 
     def needle(words: list[str], prefix: bool) -> str:
+        """What a matching text contains after a space: a word's root (so "allergic" finds
+        "allergy"), or a short word whole (so "w" is not every word that starts with w)."""
         text = " ".join(words)
         if prefix or len(words) > 1:
             return text
+        if len(text) < 3:
+            return text + " "
         plural = len(text) > 3 and text.endswith("s") and not text.endswith("ss")
         return root(text) or (text[:-1] if plural else text)
 
