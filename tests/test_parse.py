@@ -265,3 +265,14 @@ def test_bundled_monographs_keep_their_section_keys_and_faq_counts() -> None:
         got = {"sections": [s.key for s in mono.sections], "faqs": len(mono.faqs)}
         assert got == expected[path.stem], path.name
         assert all(s.ingredient is None for s in mono.sections), path.name
+
+
+def test_a_missing_title_says_whether_there_is_front_matter() -> None:
+    bare = parse("# Just text\n## Usage\nx\n", path="bare.md")
+    fm = parse("---\naliases: [a]\n---\n# T\n## Usage\nx\n", path="fm.md")
+    assert [p.message for p in bare.problems if p.code == "missing-title"] == [
+        "no front matter with a 'title'"
+    ]
+    assert [p.message for p in fm.problems if p.code == "missing-title"] == [
+        "front matter has no 'title'"
+    ]

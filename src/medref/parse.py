@@ -604,7 +604,7 @@ def parse_head(text: str, *, path: str = "", mono_id: str | None = None, corpus:
         problems.append(
             Problem(
                 "missing-title",
-                "front matter has no 'title'",
+                "front matter has no 'title'" if body_start else "no front matter with a 'title'",
                 1,
                 # Without a heading either, the title is only the file name.
                 "warning" if plan.h1 else "error",
