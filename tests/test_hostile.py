@@ -624,6 +624,8 @@ def test_names_in_any_script(run: R, tmp_path: Path) -> None:
 def test_odd_columns_values(run: R, columns: str) -> None:
     r = run("show", "colostrum", "-s", "usage", env={"COLUMNS": columns})
     assert r.code == 0 and "Colostrum" in r.out
+    if columns == "0":  # says nothing about the width: the default, as for "abc"
+        assert r.out == run("show", "colostrum", "-s", "usage", env={"COLUMNS": "abc"}).out
 
 
 def test_export_md_to_a_terminal_is_neutralised(run: R, tmp_path: Path) -> None:

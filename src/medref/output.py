@@ -49,9 +49,10 @@ def _isatty(stream: Any) -> bool:
 
 
 def _width_from_env() -> int | None:
-    """COLUMNS, kept within what can be rendered (0 would print nothing, 10**8 would hang)."""
+    """COLUMNS, kept within what can be rendered (10**8 would hang); 0, like a value that is
+    not a number, says nothing about the width."""
     raw = os.environ.get("COLUMNS", "")
-    if not (raw.isascii() and raw.isdigit()):
+    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
         return None
     return min(max(int(raw), 20), 1000)
 
