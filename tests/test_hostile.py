@@ -624,7 +624,7 @@ def test_names_in_any_script(run: R, tmp_path: Path) -> None:
 def test_odd_columns_values(run: R, columns: str) -> None:
     r = run("show", "colostrum", "-s", "usage", env={"COLUMNS": columns})
     assert r.code == 0 and "Colostrum" in r.out
-    if columns == "0":  # says nothing about the width: the default, as for "abc"
+    if columns == "0":  # says nothing about the width: the default, as for "abc" in a pipe
         assert r.out == run("show", "colostrum", "-s", "usage", env={"COLUMNS": "abc"}).out
 
 

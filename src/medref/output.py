@@ -49,11 +49,13 @@ def _isatty(stream: Any) -> bool:
 
 
 def _width_from_env() -> int | None:
-    """COLUMNS, kept within what can be rendered (10**8 would hang); 0, like a value that is
-    not a number, says nothing about the width."""
+    """COLUMNS, kept within what can be rendered (10**8 would hang); 0 says nothing about the
+    width, so it is the default 80 (Rich would read it as no width at all)."""
     raw = os.environ.get("COLUMNS", "")
-    if not (raw.isascii() and raw.isdigit()) or int(raw) == 0:
+    if not (raw.isascii() and raw.isdigit()):
         return None
+    if int(raw) == 0:
+        return 80
     return min(max(int(raw), 20), 1000)
 
 
