@@ -227,3 +227,11 @@ def test_faq_short_words_match_whole_words(medref: Callable[..., Proc]) -> None:
     assert medref("faq", "colostrum", "w", "--json").json()["faqs"] == []
     kept = medref("faq", "colostrum", "--json", "--", "-c").json()["faqs"]
     assert kept == every  # no question has the word "c"
+
+
+def test_index_wraps_paths_after_a_slash(medref: Callable[..., Proc], tmp_path: Path) -> None:
+    corpus = tmp_path / "a-rather-long-folder-name" / "monographs-of-mine"
+    write(corpus, "zinctonic.md", monograph_text("Zinc Tonic"))
+    out = medref("--corpus", str(corpus), "index", env={"COLUMNS": "40"}).out
+    assert max(len(line) for line in out.splitlines()) <= 40
+    assert "a-rather-long-folder-name/" in out and "monographs-of-mine" in out

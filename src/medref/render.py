@@ -786,7 +786,8 @@ def key_values(pairs: Sequence[tuple[str, str]]) -> Table:
     table.add_column(style="bold", no_wrap=True)
     table.add_column(overflow="fold")
     for k, v in pairs:
-        table.add_row(k, safe(v))
+        # Values that start with a path wrap after a "/", never inside a folder's name.
+        table.add_row(k, PathText(safe(v)) if v.startswith("/") else safe(v))
     return table
 
 
