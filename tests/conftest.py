@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,21 @@ def monograph_text(title: str, body: str = "", **front: Any) -> str:
         lines.append(f"{key}: {json.dumps(value)}")
     lines.append("---")
     return "\n".join(lines) + f"\n# {title}\n" + (body or "### Usage\nSome usage text.\n")
+
+
+def read_pty(master: int, seconds: float = 120) -> bytes:
+    """Everything a child writes to a pseudo-terminal until it closes it (or time runs out)."""
+    chunks: list[bytes] = []
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
 
 
 # The installed console script, as a user runs it: next to this Python in its environment.

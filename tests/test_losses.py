@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MEDREF, Proc
+from conftest import MEDREF, Proc, read_pty
 from medref.corpus import discover
 from medref.index import index_path
 from synthetic import generate
@@ -388,14 +388,7 @@ def test_a_signal_during_the_progress_bar_restores_the_terminal(big_corpus: Path
 
     wait_for(bar_shown, proc)
     proc.send_signal(sig)
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        seen.extend(data)
+    seen.extend(read_pty(master, 60))
     os.close(master)
     assert proc.wait(timeout=60) == 128 + sig
     assert seen.rindex(SHOW_CURSOR) > seen.rindex(HIDE_CURSOR)

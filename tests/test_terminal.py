@@ -9,7 +9,6 @@ import struct
 import subprocess
 import sys
 import termios
-import time
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -17,7 +16,7 @@ from typing import Any
 import pytest
 
 import medref.index as index_mod
-from conftest import monograph_text, write
+from conftest import monograph_text, read_pty, write
 from medref.cli import complete_names, complete_sections
 from medref.corpus import discover
 from medref.index import open_index
@@ -37,19 +36,10 @@ def run_in_pty(args: list[str], env: dict[str, str], rows: int = 24, cols: int =
         close_fds=True,
     )
     os.close(slave)
-    chunks: list[bytes] = []
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
+    seen = read_pty(master)
     proc.wait(timeout=120)
     os.close(master)
-    return b"".join(chunks).decode("utf-8", "replace")
+    return seen.decode("utf-8", "replace")
 
 
 def stub_pager(tmp_path: Path) -> tuple[str, Path]:

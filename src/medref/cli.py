@@ -459,7 +459,7 @@ def export(
         monos = lib.get_many(names) if names else lib.all()
         text = export_text(monos, fmt.value)
         if out_file is not None and str(out_file) != "-":  # "-" is stdout, as for most tools
-            from medref.output import write_file
+            from medref.files import write_file
 
             write_file(out_file, text)
         else:

@@ -24,9 +24,9 @@ from typing import Any
 
 from medref import __version__
 from medref.errors import DownloadProblem, OutputProblem
+from medref.files import write_file
 from medref.openfda.model import ImportProgress, NoProgress
 from medref.openfda.read import SourceError, count_records, read_total
-from medref.openfda.write import write_atomic
 
 MANIFEST_ENV = "MEDREF_OPENFDA_MANIFEST"
 DEFAULT_MANIFEST_URL = "https://api.fda.gov/download.json"
@@ -207,7 +207,7 @@ def _load_sidecar(dest_dir: Path) -> dict[str, dict[str, str]]:
 
 
 def _save_sidecar(dest_dir: Path, data: dict[str, dict[str, str]]) -> None:
-    write_atomic(dest_dir / SIDECAR, json.dumps(data, indent=1, sort_keys=True) + "\n")
+    write_file(dest_dir / SIDECAR, json.dumps(data, indent=1, sort_keys=True) + "\n")
 
 
 def download_files(

@@ -8,6 +8,7 @@ left out with a one-line reason; a record without a usable `set_id` is skipped.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -77,6 +78,23 @@ def _kind(value: Any) -> str:
     return type(value).__name__
 
 
+def _text_lists(
+    record: dict[str, Any], keys: Iterable[str], lead: str, problems: list[str]
+) -> dict[str, list[str]]:
+    """The keys whose values are lists of text; any other value is left out, and said so."""
+    out: dict[str, list[str]] = {}
+    for key in keys:
+        value = record.get(key)
+        if value is None:
+            continue
+        strings = _strings(value)
+        if strings is None:
+            problems.append(f"{lead}{key}' is {_kind(value)}, not a list of text; left out")
+        else:
+            out[key] = strings
+    return out
+
+
 def _strings(value: Any) -> list[str] | None:
     if isinstance(value, list) and all(isinstance(v, str) for v in value):
         return value
@@ -124,35 +142,13 @@ def check(record: Any, where: str) -> tuple[Label | None, list[str]]:
         return ""
 
     version = text_of("version")
-    fields: dict[str, list[str]] = {}
-    for key in (*TEXT_FIELDS, *TABLE_FIELDS):
-        value = record.get(key)
-        if value is None:
-            continue
-        strings = _strings(value)
-        if strings is None:
-            problems.append(
-                f"{where}: field '{key}' is {_kind(value)}, not a list of text; left out"
-            )
-        else:
-            fields[key] = strings
+    fields = _text_lists(record, (*TEXT_FIELDS, *TABLE_FIELDS), f"{where}: field '", problems)
     openfda: dict[str, list[str]] = {}
     block = record.get("openfda")
     if block is not None and not isinstance(block, dict):
         problems.append(f"{where}: field 'openfda' is {_kind(block)}, not an object; left out")
     elif block:
-        for key in OPENFDA_FIELDS:
-            value = block.get(key)
-            if value is None:
-                continue
-            strings = _strings(value)
-            if strings is None:
-                problems.append(
-                    f"{where}: field 'openfda.{key}' is {_kind(value)}, not a list of text; "
-                    "left out"
-                )
-            else:
-                openfda[key] = strings
+        openfda = _text_lists(block, OPENFDA_FIELDS, f"{where}: field 'openfda.", problems)
     label = Label(
         set_id=set_id.strip(),
         id=text_of("id"),

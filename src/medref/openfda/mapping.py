@@ -100,25 +100,23 @@ def _precautions(label: Label, otc: bool) -> list[Piece]:
     return warned if _has_body(warned) else cautions
 
 
+def _then(pieces: list[Piece], title: str, more: list[Piece]) -> list[Piece]:
+    """pieces, then more under a heading of its own (no heading when pieces say nothing)."""
+    if _has_body(more):
+        if _has_body(pieces):
+            pieces.append(Heading(title))
+        pieces.extend(more)
+    return pieces
+
+
 def _usage(label: Label, otc: bool) -> list[Piece]:
     pieces = _field(label, "indications_and_usage")
-    if otc:
-        purpose = _field(label, "purpose")
-        if _has_body(purpose):
-            if _has_body(pieces):
-                pieces.append(Heading("Purpose"))
-            pieces.extend(purpose)
-    return pieces
+    return _then(pieces, "Purpose", _field(label, "purpose")) if otc else pieces
 
 
 def _dosage(label: Label) -> list[Piece]:
-    pieces = _field(label, "dosage_and_administration")
     forms = _field(label, "dosage_forms_and_strengths")
-    if _has_body(forms):
-        if _has_body(pieces):
-            pieces.append(Heading("Dosage Forms and Strengths"))
-        pieces.extend(forms)
-    return pieces
+    return _then(_field(label, "dosage_and_administration"), "Dosage Forms and Strengths", forms)
 
 
 def _how_it_works(label: Label, moa_classes: list[str]) -> list[Piece]:

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from medref.errors import OutputProblem
+from medref.files import write_file
 
 STATE_NAME = ".medref-openfda.json"
 LOCK_NAME = ".medref-openfda.lock"
@@ -78,29 +77,7 @@ def load_state(out_dir: Path) -> State:
 
 def save_state(out_dir: Path, state: State) -> None:
     text = json.dumps(state.to_json(), ensure_ascii=False, separators=(",", ":"))
-    write_atomic(out_dir / STATE_NAME, text + "\n")
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path through a temporary file in the same folder and os.replace."""
-    data = text.encode("utf-8")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            # mkstemp makes the file private (0600); a monograph is as readable as any file
-            # the user creates (0666 less the umask).
-            umask = os.umask(0)
-            os.umask(umask)
-            os.fchmod(fd, 0o666 & ~umask)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(tmp)
-            raise
-    except OSError as exc:
-        raise OutputProblem(f"{path}: cannot write ({exc.strerror or exc})") from exc
+    write_file(out_dir / STATE_NAME, text + "\n")
 
 
 def put(path: Path, text: str) -> str:
@@ -113,7 +90,7 @@ def put(path: Path, text: str) -> str:
         raise OutputProblem(f"{path}: cannot read ({exc.strerror or exc})") from exc
     if old is not None and old == text.encode("utf-8"):
         return "unchanged"
-    write_atomic(path, text)
+    write_file(path, text)
     return "written" if old is None else "updated"
 
 
