@@ -12,12 +12,14 @@ start, and objects cost it less than strings it must evaluate.
 import functools
 import inspect
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, MutableMapping
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
+from typer.core import TyperGroup
+from typer.main import get_command
 
 from medref import __version__
 from medref.errors import MedrefError
@@ -26,13 +28,62 @@ from medref.output import Output
 if TYPE_CHECKING:
     from medref.library import Library
 
+# Settings every Typer app of the command line shares.
+SETTINGS: dict[str, Any] = {
+    "pretty_exceptions_enable": False,
+    "rich_markup_mode": None,
+    "context_settings": {"help_option_names": ["-h", "--help"]},
+}
+
+
+class Commands(MutableMapping[str, Any]):
+    """The root group's commands, each made into a Click command only when it is first
+    looked up: a start runs one command, so it builds that one, not all of them (Click's
+    lazy subcommands, https://click.palletsprojects.com/en/stable/complex/#lazily-loading-subcommands).
+
+    Holds one-command Typer apps (`command`) and the `import` group's app, and the Click
+    commands built from them. Help, completion and "did you mean" see every name, in order.
+    """
+
+    def __init__(self) -> None:
+        self._apps: dict[str, typer.Typer | Any] = dict(LAZY_COMMANDS)
+
+    def __getitem__(self, name: str) -> Any:
+        found = self._apps[name]
+        if isinstance(found, typer.Typer):
+            found = self._apps[name] = get_command(found)
+        return found
+
+    def __setitem__(self, name: str, command: Any) -> None:
+        self._apps[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self._apps[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._apps)
+
+    def __len__(self) -> int:
+        return len(self._apps)
+
+
+class RootGroup(TyperGroup):
+    """medref's command group, with its commands built on demand (Commands)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = Commands()
+
+
+# name -> a Typer app holding only that command (see `command`), in the order of --help.
+LAZY_COMMANDS: dict[str, typer.Typer] = {}
+
 app = typer.Typer(
     name="medref",
     help="Fast offline reference for medicine monographs.",
     add_completion=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    cls=RootGroup,
+    **SETTINGS,
 )
 
 USAGE = """\
@@ -152,6 +203,19 @@ def global_options(func: Callable[..., None]) -> Callable[..., None]:
     return wrapper
 
 
+def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """Register a command of the root group, with the global options, in its own Typer app
+    (built into a Click command only when it runs: see Commands)."""
+
+    def register(func: Callable[..., None]) -> Callable[..., None]:
+        one = typer.Typer(add_completion=False, **SETTINGS)
+        one.command(name)(global_options(func))
+        LAZY_COMMANDS[name] = one
+        return func
+
+    return register
+
+
 def _run(out: Output, action: Callable[[], int | None]) -> None:
     """Run a command's body: a MedrefError becomes one line (or JSON) and its exit code."""
     try:
@@ -238,8 +302,7 @@ def main_options(
 # Commands
 
 
-@app.command()
-@global_options
+@command("show")
 def show(
     name: NameArg,
     section: SectionOpt = None,
@@ -277,8 +340,7 @@ def show(
     _run(out, body)
 
 
-@app.command()
-@global_options
+@command("faq")
 def faq(
     name: NameArg,
     words: Annotated[
@@ -311,8 +373,7 @@ def faq(
     _run(out, body)
 
 
-@app.command("list")
-@global_options
+@command("list")
 def list_(as_json: JsonOpt = False, *, opts: Globals) -> None:
     """List every monograph: id, title, sections and source file.
 
@@ -345,8 +406,7 @@ def list_(as_json: JsonOpt = False, *, opts: Globals) -> None:
     _run(out, body)
 
 
-@app.command()
-@global_options
+@command("search")
 def search(
     query: WordsArg,
     section: SectionOpt = None,
@@ -387,8 +447,7 @@ def search(
     _run(out, body)
 
 
-@app.command()
-@global_options
+@command("compare")
 def compare(
     names: Annotated[
         list[str],
@@ -425,8 +484,7 @@ def compare(
     _run(out, body)
 
 
-@app.command()
-@global_options
+@command("export")
 def export(
     names: Annotated[
         list[str] | None,
@@ -468,8 +526,7 @@ def export(
     _run(out, body)
 
 
-@app.command()
-@global_options
+@command("index")
 def index(
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Rebuild from scratch.")] = False,
     as_json: JsonOpt = False,
@@ -494,8 +551,7 @@ def index(
     _run(out, body)
 
 
-@app.command()
-@global_options
+@command("paths")
 def paths(as_json: JsonOpt = False, *, opts: Globals) -> None:
     """Print each monograph folder in use and where it came from, highest precedence first.
 
@@ -518,8 +574,7 @@ def paths(as_json: JsonOpt = False, *, opts: Globals) -> None:
     _run(out, body)
 
 
-@app.command()
-@global_options
+@command("validate")
 def validate(
     files: Annotated[
         list[Path] | None,
@@ -562,9 +617,16 @@ def validate(
 import_app = typer.Typer(
     help="Import monographs from public sources (FDA drug labels).",
     no_args_is_help=True,
-    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=False,
+    **SETTINGS,
 )
-app.add_typer(import_app, name="import")
+LAZY_COMMANDS["import"] = import_app
+
+
+@import_app.callback()
+def import_sources() -> None:
+    # A callback keeps `import` a group of sources even while it has only one.
+    pass
 
 
 @import_app.command("openfda")
