@@ -318,7 +318,11 @@ def show(
     out = opts.output(as_json)
 
     def body() -> None:
-        mono = opts.library().get(name)
+        lib = opts.library()
+        rendered = not (as_json or raw)
+        # A rendered page is kept for the next show in the same layout (Library.keep_page).
+        page = lib.page(name, f"{out.layout}:{section or ''}") if rendered else None
+        mono = page.monograph if page else lib.get(name)
         shown = mono.sections
         if section:  # (the section module is loaded only for a selection)
             from medref.sections import select
@@ -332,10 +336,13 @@ def show(
             out.json(mono.to_dict(shown if section else None))
         elif raw:
             out.source("\n\n".join(s.markdown for s in shown) + "\n")
+        elif page and page.text is not None:
+            out.replay(page.text)
         else:
             from medref import render
 
-            out.render_parts(render.monograph_parts(mono, shown))
+            keep = functools.partial(lib.keep_page, page) if page else None
+            out.render_parts(render.monograph_parts(mono, shown), keep=keep)
 
     _run(out, body)
 

@@ -27,6 +27,7 @@ from medref.names import typed
 
 if TYPE_CHECKING:
     from medref.index import Index
+    from medref.index.pages import Slot
     from medref.openfda import DownloadPlan, ImportProgress, ImportSummary
     from medref.validate import Finding
 
@@ -49,6 +50,15 @@ class Comparison(NamedTuple):
                 m.to_dict(s) for m, s in zip(self.monographs, self.sections, strict=True)
             ],
         }
+
+
+class Page(NamedTuple):
+    """A monograph, with the text printed for it before under a key, if it was kept."""
+
+    monograph: Monograph
+    text: str | None
+    slot: Slot | None  # where a page of it may be kept (None: the index is in memory)
+    key: str
 
 
 class Library:
@@ -89,6 +99,20 @@ class Library:
     def get(self, name: str) -> Monograph:
         """The monograph with this id, title or alias (ignoring case, accents, punctuation)."""
         return self._read(lambda ix: ix.get(typed(name)), lookup=True)
+
+    def page(self, name: str, key: str) -> Page:
+        """A monograph with its page as printed before under `key` (see keep_page)."""
+        mono, text, slot = self._read(lambda ix: ix.page(typed(name), key), lookup=True)
+        return Page(mono, text, slot, key)
+
+    def keep_page(self, page: Page, text: str) -> None:
+        """Keep the text printed for a page (a rendering of page.monograph that depends only
+        on it and on `key`), for the next `page` call with that key. Best effort: kept only
+        if the index is unchanged since `page` and can be written at once."""
+        from medref.index.pages import keep
+
+        if page.slot is not None:
+            keep(page.slot, page.key, text)
 
     def get_many(self, names: Sequence[str]) -> list[Monograph]:
         """Each named monograph once, in the order first named."""

@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from medref.errors import MedrefError
@@ -98,8 +98,26 @@ class Output:
 
     @functools.cached_property
     def width(self) -> int:
-        """The width output is rendered at: COLUMNS, the terminal's, or 80."""
-        return make_console(False).width
+        """The width output is laid out at: COLUMNS, else the terminal's (stdout's, then
+        stderr's or stdin's: a piped command in a terminal still fits it), else 80."""
+        from_env = _width_from_env()
+        if from_env:
+            return from_env
+        for fd in (1, 2, 0):
+            try:
+                columns = os.get_terminal_size(fd).columns
+            except (OSError, ValueError):
+                continue
+            if columns:
+                return columns
+        return 80
+
+    @property
+    def layout(self) -> str:
+        """Everything rendered text depends on besides what is rendered: colour, width and
+        the characters stdout can take. Pages kept under one layout are reused only in it."""
+        encoding = getattr(sys.stdout, "encoding", None) or "utf-8"
+        return f"{'colour' if self.color else 'plain'}:{self.width}:{encoding.lower()}"
 
     def json(self, data: Any) -> None:
         """JSON on one line for pipes (the fast C encoder), indented for people on a terminal."""
@@ -117,11 +135,17 @@ class Output:
         """Print a renderable: coloured on a terminal, plain otherwise, paged when long."""
         self.render_parts([renderable])
 
-    def render_parts(self, parts: Iterable[RenderableType]) -> None:
+    def render_parts(
+        self, parts: Iterable[RenderableType], keep: Callable[[str], None] | None = None
+    ) -> None:
         """Print renderables one after another as they are made, so a long page is never
         held whole: into a pipe as each is laid out; on a terminal, into the pager once the
-        output is longer than the screen."""
-        sink = _Sink(self.tty and self.pager is not False, self.pager)
+        output is longer than the screen.
+
+        `keep`, if given, receives the text printed, once all of it was printed, when it is
+        at most KEPT_CHARS long (to be shown again with `replay`).
+        """
+        sink = _Sink(self.tty and self.pager is not False, self.pager, keep is not None)
         console = make_console(self.color, file=sink, width=self.width)
         try:
             for part in parts:
@@ -130,6 +154,18 @@ class Output:
                 console.print(part, crop=False)
         except BaseException:
             sink.abort()  # Ctrl-C or a closed pipe: leave no pager waiting for more
+            raise
+        sink.close()
+        if keep is not None and sink.printed is not None:
+            keep("".join(sink.printed))
+
+    def replay(self, text: str) -> None:
+        """Print text that render_parts printed before, in the same layout, paged alike."""
+        sink = _Sink(self.tty and self.pager is not False, self.pager)
+        try:
+            sink.write(text)
+        except BaseException:
+            sink.abort()
             raise
         sink.close()
 
@@ -172,6 +208,10 @@ def _terminal_height() -> int:
         return 24
 
 
+# Pages longer than this (rendered, in characters) are not kept for replay.
+KEPT_CHARS = 1_000_000
+
+
 class _Sink:
     """Where rendered text goes: stdout, or the pager once the text is longer than the screen.
 
@@ -180,15 +220,24 @@ class _Sink:
     is forced).
     """
 
-    def __init__(self, may_page: bool, force: bool | None) -> None:
+    def __init__(self, may_page: bool, force: bool | None, record: bool = False) -> None:
         self.force = bool(force)
         self.held: list[str] | None = [] if may_page else None
         self.held_lines = 0
         self.height = _terminal_height() if may_page else 0
         self.pager: Any = None
+        # Everything written, while it is at most KEPT_CHARS long (render_parts' `keep`).
+        self.printed: list[str] | None = [] if record else None
+        self.printed_chars = 0
 
     def write(self, text: str) -> int:
         text = _TRAILING.sub(r"\1", text)
+        if self.printed is not None:
+            self.printed_chars += len(text)
+            if self.printed_chars <= KEPT_CHARS:
+                self.printed.append(text)
+            else:
+                self.printed = None  # too long to keep: a long page is never held whole
         if self.pager is not None:
             self._to_pager(text)
         elif self.held is None:

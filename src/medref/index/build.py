@@ -20,6 +20,7 @@ from typing import NamedTuple
 
 from medref import __version__
 from medref.corpus import Assigned, Corpus, assign_ids
+from medref.index import pages
 from medref.index.queries import BuildReport
 from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
@@ -44,6 +45,10 @@ class Writer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.df: Counter[str] = Counter()
+        # A kept page may show any monograph's data (a hand-written monograph lists the
+        # imported labels of its name), so every change drops them all, and a page rendered
+        # from the index as it was is not kept afterwards (pages.keep).
+        pages.drop_all(conn)
 
     def remove(self, doc: int) -> None:
         conn = self.conn

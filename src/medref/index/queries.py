@@ -12,6 +12,7 @@ from typing import Any
 
 from medref.corpus import Corpus, file_stamp, stem_id
 from medref.errors import Ambiguous, NotFound, UsageError
+from medref.index import pages
 from medref.index.schema import INGREDIENT_RANK, SCHEMA_VERSION, is_damage, pack, unpack
 from medref.models import Monograph
 from medref.names import MAX_NAME, close_matches, name_key
@@ -145,7 +146,18 @@ class Index:
         return ids[:limit]
 
     def get(self, name: str) -> Monograph:
+        return self._monograph(self.resolve(name))
+
+    def page(self, name: str, key: str) -> tuple[Monograph, str | None, pages.Slot | None]:
+        """A monograph, its page kept under key (pages.py) or None, and where to keep one
+        (None for an index in memory)."""
         doc = self.resolve(name)
+        mono = self._monograph(doc)
+        if self.path is None:
+            return mono, None, None
+        return mono, pages.read(self.conn, doc, key), pages.slot(self.conn, self.path, doc)
+
+    def _monograph(self, doc: int) -> Monograph:
         mono = self.load(doc)
         if mono.imported is None:
             labels = self.fda_labels(mono)

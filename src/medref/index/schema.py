@@ -23,8 +23,8 @@ from medref.models import Monograph
 # 14: long sections as passages; 15: no problems column; 16: imported monographs;
 # 17: unreadable files indexed apart, checked on every command; table rows, link addresses
 # and HTML list items in blocks; 18: skipped project files; 19: more heading shapes read as
-# sections, brand names from Alternate Names as aliases).
-SCHEMA_VERSION = 19
+# sections, brand names from Alternate Names as aliases; 20: rendered pages kept).
+SCHEMA_VERSION = 20
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -80,6 +80,13 @@ CREATE VIRTUAL TABLE fts USING fts5(
     tokenize='porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Pages `medref show` rendered, kept for the next show of the same page (pages.py); key:
+-- layout and sections; code: the files of the code that rendered it, with their stamps
+-- (JSON); text: zlib-compressed. Emptied by every change to the index (build.Writer).
+CREATE TABLE pages (
+    doc INTEGER NOT NULL, key TEXT NOT NULL, code TEXT NOT NULL, text BLOB NOT NULL,
+    PRIMARY KEY (doc, key)
+);
 -- Every folder of the last scan and its stamp ('' = changed too recently to trust).
 CREATE TABLE folders (
     corpus INTEGER NOT NULL, path TEXT NOT NULL, parent TEXT NOT NULL, stamp TEXT NOT NULL,
