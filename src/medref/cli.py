@@ -41,30 +41,28 @@ class Commands(MutableMapping[str, Any]):
     looked up: a start runs one command, so it builds that one, not all of them (Click's
     lazy subcommands, https://click.palletsprojects.com/en/stable/complex/#lazily-loading-subcommands).
 
-    Holds one-command Typer apps (`command`) and the `import` group's app, and the Click
-    commands built from them. Help, completion and "did you mean" see every name, in order.
+    Help, completion and "did you mean" see every name, in order (COMMANDS).
     """
 
     def __init__(self) -> None:
-        self._apps: dict[str, typer.Typer | Any] = dict(LAZY_COMMANDS)
+        self._made: dict[str, Any] = {}
 
     def __getitem__(self, name: str) -> Any:
-        found = self._apps[name]
-        if isinstance(found, typer.Typer):
-            found = self._apps[name] = get_command(found)
-        return found
+        if name not in self._made:
+            self._made[name] = get_command(COMMANDS[name]())
+        return self._made[name]
 
     def __setitem__(self, name: str, command: Any) -> None:
-        self._apps[name] = command
+        self._made[name] = command
 
     def __delitem__(self, name: str) -> None:
-        del self._apps[name]
+        del self._made[name]
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._apps)
+        return iter(dict.fromkeys([*COMMANDS, *self._made]))
 
     def __len__(self) -> int:
-        return len(self._apps)
+        return len(dict.fromkeys([*COMMANDS, *self._made]))
 
 
 class RootGroup(TyperGroup):
@@ -75,8 +73,8 @@ class RootGroup(TyperGroup):
         self.commands = Commands()
 
 
-# name -> a Typer app holding only that command (see `command`), in the order of --help.
-LAZY_COMMANDS: dict[str, typer.Typer] = {}
+# name -> what makes the Typer app of that command alone (see `command`), in --help's order.
+COMMANDS: dict[str, Callable[[], typer.Typer]] = {}
 
 app = typer.Typer(
     name="medref",
@@ -208,9 +206,12 @@ def command(name: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     (built into a Click command only when it runs: see Commands)."""
 
     def register(func: Callable[..., None]) -> Callable[..., None]:
-        one = typer.Typer(add_completion=False, **SETTINGS)
-        one.command(name)(global_options(func))
-        LAZY_COMMANDS[name] = one
+        def make() -> typer.Typer:
+            one = typer.Typer(add_completion=False, **SETTINGS)
+            one.command(name)(global_options(func))
+            return one
+
+        COMMANDS[name] = make
         return func
 
     return register
@@ -627,7 +628,7 @@ import_app = typer.Typer(
     add_completion=False,
     **SETTINGS,
 )
-LAZY_COMMANDS["import"] = import_app
+COMMANDS["import"] = lambda: import_app
 
 
 @import_app.callback()
