@@ -87,6 +87,14 @@ CASES = (
     Case("show-json", "show colostrum --json, bundled", SHOW, TLDR, (x(1.1),)),
     Case("search", "search allergy --json, bundled", SEARCH, TLDR, (x(1.2),)),
     Case("render", "rendered show, colour forced, bundled", RENDER, TLDR_COLOUR, (x(1.4),)),
+    # entry._exit skips the interpreter's teardown: kept only while it buys at least 10%.
+    Case(
+        "teardown",
+        "show --json, vs the same with the interpreter's own exit",
+        SHOW,
+        Cmd("python {bench}/exit_normally.py show colostrum --json", "json"),
+        (x(0.9),),
+    ),
     Case("show-json-10k", "show --json, 10k files", SHOW, TLDR, (x(1.1),), C10K, WARM),
     Case("search-10k", "search --json, 10k files", SEARCH, TLDR, (x(1.2),), C10K, WARM),
     Case("render-10k", "rendered show, 10k files", RENDER, TLDR_COLOUR, (x(1.4),), C10K, WARM),

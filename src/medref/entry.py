@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import errno
 import io
+import os
 import sys
+from typing import NoReturn
 
 from medref.errors import EXIT_INTERRUPTED, EXIT_IO
 
@@ -29,7 +31,6 @@ class _ClosedStdout(io.TextIOBase):
 def _checked_streams() -> None:
     """Every byte written to stdout reaches it or raises; text the encoding cannot show is
     replaced, never a crash."""
-    import os
 
     for name in ("stdout", "stderr"):
         stream = getattr(sys, name)
@@ -75,7 +76,7 @@ def main() -> None:
             code = done.code
         _stop_progress()
         sys.stdout.flush()  # a full disk must fail here, not at exit with a traceback
-        sys.exit(code)
+        _exit(code)
     except KeyboardInterrupt:
         _stop_progress()
         sys.exit(EXIT_INTERRUPTED)
@@ -87,6 +88,22 @@ def main() -> None:
         sys.exit(EXIT_IO)
 
 
+def _exit(code: str | int | None) -> NoReturn:
+    """End the process at once, with everything written and closed.
+
+    A speed trick, kept because docs/benchmarks.md shows it pays on every command (the
+    `teardown` row): the interpreter's own exit tears down every loaded module (Typer's,
+    Rich's), which costs more than a lookup itself. By now every file, pager, progress bar
+    and index transaction has been closed by the code that opened it, and stdout is
+    flushed; stderr is flushed here.
+    """
+    if code is None or isinstance(code, int):
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
+        os._exit(code or 0)
+    sys.exit(code)  # a message as the exit "code": Python prints it and exits 1
+
+
 def _stop_progress() -> None:
     """Stop any progress bar, showing the cursor again (only if output.py was loaded)."""
     output = sys.modules.get("medref.output")
@@ -96,8 +113,6 @@ def _stop_progress() -> None:
 
 def _discard_stdout() -> None:
     """Point stdout at /dev/null, so the flush at exit has nowhere left to fail."""
-    import os
-
     with contextlib.suppress(OSError, ValueError):
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
