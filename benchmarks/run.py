@@ -155,6 +155,8 @@ def execute(cmd: Cmd, env: dict[str, str], fill: dict[str, str]) -> tuple[float,
     if cmd.cold:
         shutil.rmtree(cache, ignore_errors=True)
     cache.mkdir(parents=True, exist_ok=True)
+    if cmd.before:
+        execute(Cmd(cmd.before), env, fill)
     argv = [w.format(**fill) for w in cmd.line.split()]
     argv[0] = sys.executable if argv[0] == "python" else str(BIN / argv[0])
     start = time.perf_counter()
@@ -243,7 +245,8 @@ def shown(cmd: Cmd) -> str:
     line = cmd.line.format(page="benchmarks/page.md", bench="benchmarks", corpus="CORPUS", db="DB")
     env = "".join(f"{k}={v} " for k, v in cmd.env)
     copies = f" x{cmd.parallel} at once" if cmd.parallel > 1 else ""
-    return f"`{env}{line}`{copies}" + (" (cold)" if cmd.cold else "")
+    before = f" (after `{shown(Cmd(cmd.before))[1:-1]}`)" if cmd.before else ""
+    return f"`{env}{line}`{copies}" + (" (cold)" if cmd.cold else "") + before
 
 
 def git(*args: str) -> str:
@@ -291,7 +294,8 @@ def report(
             f"- Per case: untimed `prepare` commands, one untimed warm-up pair, then up to "
             f"{args.pairs} timed pairs of command and reference, the order swapped every pair. "
             "Figures are medians of wall time; ratio = median / reference median.",
-            "- (cold): the cache (or the reference's database) is emptied before every run. "
+            "- (after `X`): X runs, untimed, before every timed run. "
+            "(cold): the cache (or the reference's database) is emptied before every run. "
             "x5 at once: five processes started together, timed until the last exits.",
             "- Peak RSS: `ru_maxrss` from `os.wait4` of each medref process (its largest "
             "process, pool workers included), the largest over the timed runs.",
