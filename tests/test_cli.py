@@ -422,3 +422,23 @@ def test_faq_filter_excludes_and_matches_at_word_starts() -> None:
     faqs = (Faq("Milk or soy?", "Both are fine."), Faq("Buttermilk?", "No."))
     assert [f.question for f in filter_faqs(faqs, "milk")] == ["Milk or soy?"]
     assert [f.question for f in filter_faqs(faqs, "fine -soy")] == []
+
+
+def test_a_start_builds_only_the_command_it_runs(run: R, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each command is made into a Click command when it runs (cli.Commands), so a lookup
+    does not pay for building the other ten; help still lists every one."""
+    from medref import cli
+
+    built: list[str] = []
+    for name, make in list(cli.COMMANDS.items()):
+
+        def counted(make: Callable[[], object] = make, name: str = name) -> object:
+            built.append(name)
+            return make()
+
+        monkeypatch.setitem(cli.COMMANDS, name, counted)
+    assert run("show", "colostrum", "--json").code == 0
+    assert built == ["show"]
+    built.clear()
+    listed = run("--help").out
+    assert set(built) == set(cli.COMMANDS) and all(f"  {name} " in listed for name in built)
