@@ -263,3 +263,46 @@ def test_a_misspelt_us_spelling_is_corrected_to_the_us_spelling(
     corrected = search(uk_only_index, us + "q", limit=50)  # one edit from the US spelling
     assert corrected.corrected_query == us
     assert f"uk-{n}" in {h.id for h in corrected.hits}
+
+
+# -- the ranking table: tiers of section kinds, one row per monograph (issue #14) --------
+
+
+def test_a_use_outranks_many_mentions_in_a_lesser_kind_of_section(
+    medref: M, tmp_path: Path
+) -> None:
+    root = tmp_path / "tiers"
+    # One mention in a long Usage section; the same word five times in a short How it Works
+    # (by bm25 that section is by far the better match, more than twice the weight between).
+    long_usage = f"{FILLER} " * 60 + MENTION
+    write(root, "a.md", monograph_text("Alphamine", _body(usage=long_usage)))
+    write(root, "b.md", monograph_text("Betamine", _body(works=f"{MENTION} " * 5)))
+    data = results(medref, "--corpus", str(root), "search", "quellitis")
+    assert ids(data) == ["a", "b"]
+    assert [h["section"] for h in data["results"]] == ["usage", "how-it-works"]
+
+
+def test_every_word_must_match_within_one_section(medref: M, tmp_path: Path) -> None:
+    root = tmp_path / "together"
+    write(root, "apart.md", monograph_text("Apartine", _body(usage=MENTION, side="Zorbex too.")))
+    write(root, "together.md", monograph_text("Togethine", _body(side=f"{MENTION} Zorbex.")))
+    data = results(medref, "--corpus", str(root), "search", "quellitis zorbex")
+    assert ids(data) == ["together"] and data["total"] == 1
+
+
+def test_ranking_follows_edits_and_removals(medref: M, tmp_path: Path) -> None:
+    root = tmp_path / "edits"
+    env = {"MEDREF_RECHECK": "0"}  # every command checks every file
+    write(root, "a.md", monograph_text("Alphamine", _body(side=MENTION)))
+    write(root, "b.md", monograph_text("Betamine", _body(works=MENTION)))
+    write(root, "c.md", monograph_text("Gammamine", _body(precautions=MENTION)))
+    args = ("--corpus", str(root), "search", "quellitis", "--json")
+    first = medref(*args, env=env).json()
+    assert ids(first) == ["b", "a", "c"] or ids(first) == ["b", "c", "a"]
+    # a's mention moves to Usage; c's goes away; b's file is removed
+    write(root, "a.md", monograph_text("Alphamine", _body(usage=MENTION)))
+    write(root, "c.md", monograph_text("Gammamine", _body()))
+    (root / "b.md").unlink()
+    later = medref(*args, env=env).json()
+    assert ids(later) == ["a"] and later["total"] == 1
+    assert later["results"][0]["section"] == "usage"

@@ -25,9 +25,11 @@ from medref.index.queries import BuildReport
 from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
 from medref.index.schema import (
+    RANKING_COLUMNS,
     connect,
     create,
     doc_rowids,
+    ranking_values,
     section_rowid,
     set_meta,
     unzip,
@@ -37,6 +39,16 @@ from medref.signals import cleanup_on_termination, uninterrupted
 
 # Index files of other corpus sets unused for this long are deleted when one is built.
 UNUSED_DAYS = 30
+
+
+_RANKING_INSERT = (
+    f"INSERT INTO ranking(rowid, {', '.join(RANKING_COLUMNS)})"
+    f" VALUES (?{', ?' * len(RANKING_COLUMNS)})"
+)
+_RANKING_DELETE = (
+    f"INSERT INTO ranking(ranking, rowid, {', '.join(RANKING_COLUMNS)})"
+    f" VALUES ('delete', ?{', ?' * len(RANKING_COLUMNS)})"
+)
 
 
 class Writer:
@@ -66,15 +78,25 @@ class Writer:
                 )
             )
         # The 'delete' command needs the values that were indexed, read back via the view.
+        indexed = conn.execute(
+            "SELECT rowid, title, aliases, meta, heading, body FROM sections"
+            " WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
+            span,
+        ).fetchall()
         conn.executemany(
             "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
             " VALUES('delete', ?, ?, ?, ?, ?, ?)",
-            conn.execute(
-                "SELECT rowid, title, aliases, meta, heading, body FROM sections"
-                " WHERE rowid BETWEEN ? AND ?",
-                span,
-            ).fetchall(),
+            indexed,
         )
+        if indexed:
+            keys = dict(
+                conn.execute("SELECT rowid, key FROM secmeta WHERE rowid BETWEEN ? AND ?", span)
+            )
+            _rowid, title, aliases, meta, _h, _b = indexed[0]
+            values = ranking_values(
+                title, aliases, meta, [(keys[r[0]], r[4], r[5]) for r in indexed]
+            )
+            conn.execute(_RANKING_DELETE, (doc, *values))
         conn.execute("DELETE FROM sectext WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM secmeta WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM names WHERE doc=?", (doc,))
@@ -139,6 +161,10 @@ class Writer:
                 for rowid, row in zip(rowids, r.rows, strict=True)
             ],
         )
+        ranked = ranking_values(
+            r.title, r.aliases, r.meta, [(row.key, row.heading, row.text) for row in r.rows]
+        )
+        conn.execute(_RANKING_INSERT, (doc, *ranked))
 
     def flush_words(self) -> None:
         conn = self.conn
@@ -313,6 +339,7 @@ def build_file(
                 # up in one b-tree instead of one per segment
                 # (https://sqlite.org/fts5.html#the_optimize_command).
                 conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+                conn.execute("INSERT INTO ranking(ranking) VALUES('optimize')")
                 conn.execute("PRAGMA journal_mode = DELETE")
             finally:
                 conn.close()

@@ -11,20 +11,22 @@ import contextlib
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from medref import __version__
 from medref.corpus import Corpus, FileEntry, cache_dir
 from medref.errors import EnvironmentProblem
+from medref.index.kinds import TIERS, tier
 from medref.models import Monograph
 
 # Bumped when the tables or what the parser stores change (13: front matter read as text;
 # 14: long sections as passages; 15: no problems column; 16: imported monographs;
 # 17: unreadable files indexed apart, checked on every command; table rows, link addresses
 # and HTML list items in blocks; 18: skipped project files; 19: more heading shapes read as
-# sections, brand names from Alternate Names as aliases; 20: rendered pages kept).
-SCHEMA_VERSION = 20
+# sections, brand names from Alternate Names as aliases; 20: rendered pages kept; 21: the
+# ranking table, one row per monograph, its sections grouped by the tier of their kind).
+SCHEMA_VERSION = 21
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -79,6 +81,15 @@ CREATE VIRTUAL TABLE fts USING fts5(
     content='sections', content_rowid='rowid',
     tokenize='porter unicode61 remove_diacritics 2'
 );
+-- What search ranks by, one row per active monograph (rowid = doc): its names and its
+-- sections' headings and text, grouped by the tier of their kind (kinds.TIERS; the values
+-- are ranking_values()). Contentless: nothing reads its text back, and a row is removed with
+-- the 'delete' command and the values it was inserted with
+-- (https://sqlite.org/fts5.html#contentless_tables).
+CREATE VIRTUAL TABLE ranking USING fts5(
+    {ranking_columns},
+    content='', tokenize='porter unicode61 remove_diacritics 2'
+);
 CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 -- Pages `medref show` rendered, kept for the next show of the same page (pages.py); key:
 -- layout and sections; code: the files of the code that rendered it, with their stamps
@@ -93,6 +104,30 @@ CREATE TABLE folders (
     PRIMARY KEY (corpus, path)
 ) WITHOUT ROWID;
 """
+
+
+# The ranking table's columns: the names, then a heading and a text column per tier.
+RANKING_COLUMNS = (
+    "title",
+    "aliases",
+    "meta",
+    *(f"{t}_{part}" for t in TIERS for part in ("heading", "text")),
+)
+
+
+def ranking_values(
+    title: str | None, aliases: str, meta: str, sections: Iterable[tuple[str, str, str]]
+) -> tuple[str | None, ...]:
+    """A monograph's row in the ranking table, from its sections' (key, heading, text) in
+    document order: each tier's headings and texts joined with newlines."""
+    headings: list[list[str]] = [[] for _ in TIERS]
+    texts: list[list[str]] = [[] for _ in TIERS]
+    for key, heading, text in sections:
+        t = tier(key)
+        headings[t].append(heading)
+        texts[t].append(text)
+    grouped = [("\n".join(h), "\n".join(x)) for h, x in zip(headings, texts, strict=True)]
+    return (title, aliases, meta, *(value for pair in grouped for value in pair))
 
 
 def section_rowid(doc: int, position: int) -> int:
@@ -226,7 +261,11 @@ def index_state(conn: sqlite3.Connection, path: Path) -> str | None:
 
 def create(conn: sqlite3.Connection) -> None:
     try:
-        conn.executescript(SCHEMA.replace("{bits}", str(SECTION_BITS)))
+        conn.executescript(
+            SCHEMA.replace("{bits}", str(SECTION_BITS)).replace(
+                "{ranking_columns}", ", ".join(RANKING_COLUMNS)
+            )
+        )
     except sqlite3.OperationalError as exc:
         if "fts5" in str(exc).lower():
             raise EnvironmentProblem(

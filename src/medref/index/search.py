@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import heapq
 import re
 from typing import Any
 
+from medref.index.kinds import BOILERPLATE, TIER_WEIGHTS, TIERS, weight
 from medref.index.queries import Index, words_like
-from medref.index.schema import SECTION_BITS, doc_of
+from medref.index.schema import SECTION_BITS, doc_rowids
 from medref.models import Hit, SearchResult
 from medref.names import allowed_typos, edit_distance, name_key
 from medref.query import (
@@ -27,55 +29,39 @@ from medref.spellings import spelt_forms, variants
 # bm25 column weights: names far above headings, headings above body text.
 WEIGHTS = {"title": 10.0, "aliases": 8.0, "meta": 2.0, "heading": 3.0, "body": 1.0}
 SNIPPET_WORDS = 30
-
-# What a match in each kind of section says about what a monograph is FOR: a condition in
-# Usage is what it treats; in How it Works, Dosage or the name, part of that story; in Side
-# Effects, Precautions, warnings or FAQs, usually something it causes or must avoid.
-SECTION_WEIGHTS: dict[str, float] = {
-    "usage": 1.0,
-    "how-it-works": 0.5,
-    "dosage": 0.5,
-    "generic-name": 0.5,
-    "side-effects": 0.25,
-    "precautions": 0.25,
-    "faqs": 0.25,
-    "boxed-warning": 0.25,
-    "contraindications": 0.25,
-    "interactions": 0.25,
-    "drug-interactions": 0.25,
-    "warnings": 0.25,
-    "warning": 0.25,
-    "overdose": 0.25,
-}
-OTHER_WEIGHT = 0.5  # a section of another kind (an imported label's own headings)
-# Boilerplate and source notes: least weight, never a monograph's best section, and a
-# monograph found only there is listed after every other.
-BOILERPLATE = frozenset(
-    {"disclaimer", "references", "sources", "note", "notes", "important-note", "important"}
+# The ranking table's bm25 weights (schema.RANKING_COLUMNS): the names as above, and each
+# tier's headings and text as above times the weight of the tier's kinds (kinds.py).
+RANKING_WEIGHTS = ", ".join(
+    str(w)
+    for w in (
+        WEIGHTS["title"],
+        WEIGHTS["aliases"],
+        WEIGHTS["meta"],
+        *(WEIGHTS[part] * tw for tw in TIER_WEIGHTS for part in ("heading", "body")),
+    )
 )
-BOILERPLATE_WEIGHT = 0.05
-# Every kind's weight in one table (kinds not in it: OTHER_WEIGHT).
-KIND_WEIGHTS = {**SECTION_WEIGHTS, **dict.fromkeys(BOILERPLATE, BOILERPLATE_WEIGHT)}
-# A monograph's score: its sections' weighted evidence, best first, the k-th times SHARE**k.
-SHARE = 0.3
+NAME_COLUMNS = "title aliases meta"
 
 
 _SPACE_RUNS = re.compile(r"[ \t]{2,}")  # left in the indexed text (outline.plain_text)
 MAX_SPELT = 24  # words a root may stand for in snippet queries before the prefix is used
 
 
-def _highlight_expression(index: Index, query: Query) -> str | None:
-    """The query for snippets, with each root prefix spelt out as the vocabulary's words.
+def _spelt_terms(index: Index, query: Query) -> list[str] | None:
+    """Each positive term's expression, with each root prefix spelt out as the vocabulary's
+    words.
 
     `"allerg"*` costs a scan of every index term with that prefix on each use; the words
-    it stands for ("allergy", "allergic", ...) are found once in the words table.
+    it stands for ("allergy", "allergic", ...) are found once in the words table. Only
+    words of letters are in that table: a token such as "allergyx1" matches the prefix
+    alone, so what matches is always decided by the prefix form (fts_expression).
     Returns None when no term has a root, or one has too many words.
     """
-    positive = []
+    terms = []
     spelt = False
     for t in query.positive:
         if t.phrase or t.prefix or t.words[0].isdigit():
-            positive.append(term_expr(t))
+            terms.append(term_expr(t))
             continue
         forms: list[str] = []
         for word in [t.words[0], *variants(t.words[0])]:
@@ -94,8 +80,8 @@ def _highlight_expression(index: Index, query: Query) -> str | None:
                 return None
             forms += words
             spelt = True
-        positive.append("(" + " OR ".join(quote(w) for w in dict.fromkeys(forms)) + ")")
-    return "(" + " AND ".join(positive) + ")" if spelt and positive else None
+        terms.append("(" + " OR ".join(quote(w) for w in dict.fromkeys(forms)) + ")")
+    return terms if spelt and terms else None
 
 
 def _matches(index: Index, expr: str) -> bool:
@@ -173,6 +159,35 @@ def correct_query(index: Index, query: Query) -> bool:
     return changed
 
 
+class _Query:
+    """A query's FTS5 expressions, for the ranking table and the sections table."""
+
+    def __init__(self, index: Index, query: Query, expr: str) -> None:
+        self.query = query
+        self.matching = expr  # what matches: prefix forms, exclusions
+        exact = [term_expr(t) for t in query.positive]
+        spelt = _spelt_terms(index, query)
+        # Cheaper forms that match the same words (see _spelt_terms), tried first.
+        self.forms = [spelt, exact] if spelt else [exact]
+        self.negatives = [term_expr(Term(t.words, t.prefix)) for t in query.terms if t.negative]
+
+    def positive(self, terms: list[str], columns: str | None = None) -> str:
+        """Every term, within these columns (a column filter) if given."""
+        expr = "(" + " AND ".join(terms) + ")"
+        return f"({{{columns}}} : {expr})" if columns else expr
+
+    def excluding(self, expr: str) -> str:
+        """The expression, less the rows that match an excluded word."""
+        for neg in self.negatives:
+            expr = f"({expr} NOT {neg})"
+        return expr
+
+    def own_text(self, terms: list[str]) -> str:
+        """Sections that match, with at least one term in their own heading or text (not
+        only in the monograph's names, which every section row holds)."""
+        return f"({self.positive(terms)} AND ({{heading body}} : ({' OR '.join(terms)})))"
+
+
 def search(
     index: Index,
     text: str,
@@ -181,6 +196,8 @@ def search(
     limit: int = 10,
     all_sections: bool = False,
 ) -> SearchResult:
+    """The monographs that match, best first (see _rank), with a snippet of the best
+    section of each shown (every matching section with all_sections)."""
     query = parse_query(text)
     expr = fts_expression(query)
     if expr is None:
@@ -190,74 +207,54 @@ def search(
         expr = fts_expression(query)
         corrected = query.show()
     assert expr is not None
+    q = _Query(index, query, expr)
     conn = index.conn
-    w = WEIGHTS
-    # Two bm25 scores: one over every column is a section's evidence; one over headings and
-    # body text says whether the section's own text matched (not only the monograph's names
-    # or tags) and picks which section to show. bm25() is "lower is better", and 0 when none
-    # of the weighted columns matched (https://sqlite.org/fts5.html#the_bm25_function).
-    # A section's rowid holds its monograph's doc number; its key, which weighs the
-    # evidence, comes from secmeta. Only active monographs have rows in fts.
-    scores = (
-        f"bm25(fts, {w['title']}, {w['aliases']}, {w['meta']}, {w['heading']}, {w['body']}),"
-        f" bm25(fts, 0, 0, 0, {w['heading']}, {w['body']}), s.key"
-    )
-    sql = f"SELECT fts.rowid, {scores} FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
-    sql += " WHERE fts MATCH ?"
-    params: list[object] = [expr]
-    if sections:
-        sql += f" AND s.key IN ({','.join('?' * len(sections))})"
-        params += sections
-    # doc -> [(rowid, evidence, body evidence)], evidence weighed by the section's kind
-    matched: dict[int, list[tuple[int, float, float]]] = {}
-    beyond_boilerplate: set[int] = set()  # docs with a match outside boilerplate
-    weight_of = KIND_WEIGHTS.get
-    for rowid, rank, body_rank, key in conn.execute(sql, params):
-        doc = rowid >> SECTION_BITS  # doc_of(), inline: this runs once per matching section
-        weight = weight_of(key, OTHER_WEIGHT)
-        if key not in BOILERPLATE:
-            beyond_boilerplate.add(doc)
-        entry = (rowid, -rank * weight, -body_rank * weight)
-        if doc in matched:
-            matched[doc].append(entry)
-        else:
-            matched[doc] = [entry]
-    # An excluded word drops the whole monograph, not just the sections that contain it.
-    for t in query.terms:
-        if t.negative:
-            neg = term_expr(Term(t.words, t.prefix))
-            for (rowid,) in conn.execute("SELECT rowid FROM fts WHERE fts MATCH ?", (neg,)):
-                matched.pop(doc_of(rowid), None)
-    # A long section is indexed as passages: rowid - part is the rowid of its first one.
+    limit = max(0, limit)
+    # The monographs that match. A monograph matches when one of its sections has every
+    # word (the sections table); for one word, the ranking table says so alone.
+    members: set[int] | None = None
+    single = len(query.positive) == 1 and not query.positive[0].phrase
+    if sections or not single or all_sections:
+        sql = "SELECT rowid FROM fts WHERE fts MATCH ?"
+        params: list[object] = [expr]
+        if sections:
+            sql = (
+                "SELECT fts.rowid FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
+                f" WHERE fts MATCH ? AND s.key IN ({','.join('?' * len(sections))})"
+            )
+            params += sections
+        members = {rowid >> SECTION_BITS for (rowid,) in conn.execute(sql, params)}
+        # An excluded word drops the whole monograph, not just the sections that hold it.
+        for neg in q.negatives:
+            sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
+            members.difference_update(doc for (doc,) in conn.execute(sql, (neg,)))
+        total = len(members)
+    else:
+        sql = "SELECT count(*) FROM ranking WHERE ranking MATCH ?"
+        total = conn.execute(sql, (expr,)).fetchone()[0]
+    qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
+    names = index.name_tiers(qkey) if qkey else {}
+    order = _rank(conn, q, members, names, limit if total else 0)
+    own: dict[int, list[int]] = {}  # doc -> rowids of its sections matched in their own text
     parts: dict[int, int] = {}
     if all_sections:  # every section that matched in its heading or text, else the first
         parts = dict(conn.execute("SELECT rowid, part FROM secmeta WHERE part > 0"))
+        sql = "SELECT rowid FROM fts WHERE fts MATCH ?"
+        for (rowid,) in conn.execute(sql, (q.own_text(q.forms[-1]),)):
+            own.setdefault(rowid >> SECTION_BITS, []).append(rowid)
+        assert members is not None
         total = sum(
-            max(1, len({_section_of(rowid, parts) for rowid, _e, b in rows if b}))
-            for rows in matched.values()
+            max(1, len({_section_of(r, parts) for r in own.get(doc, ())})) for doc in members
         )
-    else:
-        total = len(matched)
-    qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
-    tiers = index.name_tiers(qkey) if qkey else {}
-    hits = []
-    order = sorted(
-        (
-            tiers.get(doc, 2),
-            doc not in beyond_boilerplate,
-            -(rows[0][1] if len(rows) == 1 else combined([e for _r, e, _b in rows])),
-            doc,
-        )
-        for doc, rows in matched.items()
-    )
-    shown = _pick(conn, order, matched, max(0, limit), all_sections, parts)
+    shown = _pick(conn, q, order, limit, names, sections, own if all_sections else None, parts)
     # The index may have answered without stat()ing every file: check the ones shown.
     index.verify({doc for doc, *_rest in shown})
-    spelt = _highlight_expression(index, query) if shown else None
+    hits = []
     sql = "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?"
     for _doc, rowid, mono_id, title, key, label, score in shown:
         row = None
-        for e in (spelt, expr) if spelt else (expr,):
+        for terms in q.forms:
+            e = q.positive(terms)
             row = conn.execute(sql, (OPEN, CLOSE, SNIPPET_WORDS, e, rowid)).fetchone()
             if row is not None:
                 break
@@ -266,81 +263,197 @@ def search(
     return SearchResult(text, corrected, total, tuple(hits), query.truncated)
 
 
-def combined(evidence: list[float]) -> float:
-    """A monograph's score from its sections' weighted evidence: the best, plus SHARE of the
-    second, SHARE**2 of the third, and so on (bounded: never above best / (1 - SHARE))."""
-    return sum(e * SHARE**k for k, e in enumerate(sorted(evidence, reverse=True)))
-
-
-# Displayed scores: each name tier is BAND * 2 above the next; within one, monographs found
-# outside boilerplate are BAND above those found only there (scores fall down the list).
+# Displayed scores: each level of the order (name tier, then kind tier) is BAND above the
+# next, and a monograph's evidence, as a share of the best one's, adds up to BAND, so scores
+# fall down the list.
 BAND = 50.0
+# The kind tier of a monograph that matched only through a prefix form the vocabulary does
+# not hold (see _spelt_terms): after every other.
+UNTIERED = len(TIERS)
+
+
+def _rank(
+    conn: Any, q: _Query, members: set[int] | None, names: dict[int, int], limit: int
+) -> list[tuple[int, int, float, int]]:
+    """The first `limit` monographs in order, and any tied with the last: (name tier, kind
+    tier, minus evidence, doc).
+
+    The order: monographs named by the query (by id, title or alias, then as an ingredient
+    of a combination); then by the best tier of sections the query matched in (kinds.py:
+    Usage, then How it Works, Dosage, names and other kinds, then Side Effects, Precautions
+    and warnings, then boilerplate), counting the monograph's names in every tier; then by
+    evidence: bm25 over the whole monograph, each section's words weighted by its kind.
+    Tiers are looked at best first, and only until `limit` monographs are found, so only
+    the monographs of the tiers needed are scored.
+    """
+    if limit == 0:
+        return []
+    tier_of: dict[int, int] = {}
+    scores: dict[int, float] = {}
+    sql = (
+        f"SELECT rowid, bm25(ranking, {RANKING_WEIGHTS}) FROM ranking WHERE ranking MATCH ?"
+        " AND +rowid IN (SELECT rowid FROM ranking WHERE ranking MATCH ?)"
+    )
+    named = [doc for doc in names if members is None or doc in members]
+    for t in range(len(TIERS)):
+        columns = " ".join(
+            [NAME_COLUMNS, *(f"{name}_heading {name}_text" for name in TIERS[: t + 1])]
+        )
+        for terms in q.forms:  # the cheapest form first (see _spelt_terms)
+            within = q.excluding(q.positive(terms, columns))
+            rows = conn.execute(sql, (q.positive(terms), within)).fetchall()
+            if rows or terms is q.forms[-1]:
+                break
+        for doc, rank in rows:
+            if doc not in tier_of and (members is None or doc in members):
+                tier_of[doc] = t
+                scores[doc] = -rank
+        if len(tier_of) >= limit and all(doc in tier_of for doc in named):
+            break
+    if len(tier_of) < limit:  # matched only through a prefix form: the prefix finds them
+        sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
+        for (doc,) in conn.execute(sql, (q.matching,)):
+            if doc not in tier_of and (members is None or doc in members):
+                tier_of[doc] = UNTIERED
+    # Evidence as a share of the best: bm25 gives a word that most monographs hold almost no
+    # weight (its idf), so only the order of the raw scores means anything.
+    best = max(scores.values(), default=0.0) or 1.0
+    keys = [(names.get(doc, 2), t, -scores.get(doc, 0.0) / best, doc) for doc, t in tier_of.items()]
+    first = heapq.nsmallest(limit, keys)
+    if not first:
+        return []
+    last = first[-1][:3]
+    return first + sorted(k for k in keys if k[:3] == last and k not in first)
+
+
+def _member(doc: int, members: set[int] | None) -> bool:
+    return members is None or doc in members
 
 
 def _pick(
     conn: Any,
-    order: list[tuple[int, bool, float, int]],
-    matched: dict[int, list[tuple[int, float, float]]],
+    q: _Query,
+    order: list[tuple[int, int, float, int]],
     limit: int,
-    all_sections: bool,
+    names: dict[int, int],
+    sections: list[str] | None,
+    own: dict[int, list[int]] | None,
     parts: dict[int, int],
 ) -> list[tuple[int, int, str, str, str, str, float]]:
     """The first `limit` results: (doc, rowid, id, title, key, label, score).
 
-    `order` is every monograph's sort key, best first: (name tier, matched only in
-    boilerplate, minus combined evidence, doc). Each result needs at least one row, so only
-    the first `limit` monographs (and any tied with the last) are looked at further.
+    Each monograph shows its best section: for a name query its Usage section; otherwise the
+    section of the best kind whose own heading or text matched (of two of one kind, the one
+    with more evidence there); never boilerplate while another section matched. With `own`
+    (all_sections: doc -> rowids of its sections matched in their own text) each such
+    section once, best first.
     """
     if not order or limit == 0:
         return []
-    cut = min(limit, len(order))
-    while cut < len(order) and order[cut][:3] == order[cut - 1][:3]:
-        cut += 1
-    rowids = [rowid for *_k, doc in order[:cut] for rowid, _e, _b in matched[doc]]
-    info: dict[int, tuple[str, str, str, str]] = {}
-    for start in range(0, len(rowids), 500):  # stay under SQLite's variable limit
-        chunk = rowids[start : start + 500]
-        info.update(
-            (rowid, (key, label, mono, title))
-            for rowid, key, label, mono, title in conn.execute(
-                f"SELECT s.rowid, s.key, s.label, d.id, d.title FROM secmeta s"
-                f" JOIN docs d ON d.doc = s.rowid >> {SECTION_BITS}"
-                f" WHERE s.rowid IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
+    docs = [o[3] for o in order]
+    info = {
+        doc: (mono, title)
+        for doc, mono, title in conn.execute(
+            f"SELECT doc, id, title FROM docs WHERE doc IN ({','.join('?' * len(docs))})", docs
         )
+    }
     # (Callers read in one transaction; a monograph missing here was removed meanwhile.)
-    present = [o for o in order[:cut] if all(r in info for r, _e, _b in matched[o[3]])]
-    head = sorted(present, key=lambda o: (o[:3], info[matched[o[3]][0][0]][2]))
-    out: list[tuple[int, int, str, str, str, str, float]] = []
-    for tier, last, neg_score, doc in head:
-        # For a name query show the Usage section; otherwise the section whose own text
-        # matched with the most weighed evidence; boilerplate never while another matched.
-        rows = sorted(
+    head = sorted((o for o in order if o[3] in info), key=lambda o: (o[:3], info[o[3]][0]))
+    wanted = set(sections or ())
+    # Each shown monograph's candidate sections, best first by kind: (doc, rows, own text?).
+    found: list[tuple[tuple[int, int, float, int], list[tuple[bool, bool, float, int]], bool]] = []
+    meta: dict[int, tuple[str, str]] = {}  # rowid -> (key, label)
+    count = 0
+    for o in head:
+        if count >= limit:
+            break
+        name_tier, _kind_tier, _neg_score, doc = o
+        lo, hi = doc_rowids(doc)
+        sql = "SELECT rowid, key, label FROM secmeta WHERE rowid BETWEEN ? AND ?"
+        for rowid, key, label in conn.execute(sql, (lo, hi)):
+            if not wanted or key in wanted:
+                meta[rowid] = (key, label)
+        matched = own.get(doc, []) if own is not None else _section_rows(conn, q, lo, hi, True)
+        own_rows = [r for r in matched if r in meta]
+        rows = own_rows or [r for r in _section_rows(conn, q, lo, hi) if r in meta]
+        if not rows:
+            continue
+        ranked = sorted(
             (
-                not (tier < 2 and info[rowid][0] == "usage"),
-                info[rowid][0] in BOILERPLATE,
-                body == 0,
-                -body,
-                rowid,
+                not (name_tier < 2 and meta[r][0] == "usage"),
+                meta[r][0] in BOILERPLATE,
+                -weight(meta[r][0]),
+                r,
             )
-            for rowid, _e, body in matched[doc]
+            for r in rows
         )
-        if all_sections:  # each section once, by its best passage (rows are best first)
-            best_of: dict[int, tuple[bool, bool, bool, float, int]] = {}
-            for r in [r for r in rows if not r[2]] or rows[:1]:
-                best_of.setdefault(_section_of(r[-1], parts), r)
-            rows = list(best_of.values())
+        many = own is not None and bool(own_rows)
+        found.append((o, ranked, many))
+        count += len({_section_of(r[-1], parts) for r in ranked}) if many else 1
+    # Sections of one kind that tie are told apart by their own text's evidence.
+    tied = [
+        r[-1]
+        for _o, ranked, many in found
+        for r in ranked
+        if sum(1 for x in ranked if x[:3] == r[:3]) > 1 and (many or ranked[0][:3] == r[:3])
+    ]
+    evidence = _own_evidence(conn, q, tied) if tied else {}
+    out: list[tuple[int, int, str, str, str, str, float]] = []
+    for (name_tier, kind_tier, neg_score, doc), ranked, many in found:
+        ranked.sort(key=lambda r: (r[:3], -evidence.get(r[-1], 0.0), r[-1]))
+        if many:  # each section once, by its best passage
+            best_of: dict[int, int] = {}
+            for *_k, r in ranked:
+                best_of.setdefault(_section_of(r, parts), r)
+            chosen = list(best_of.values())
         else:
-            rows = rows[:1]
-        band = 2 * BAND * (2 - tier) + (0.0 if last else BAND)
-        score = round(band + min(-neg_score, BAND - 0.0001), 4)
-        for row in rows:
-            key, label, mono, title = info[row[-1]]
-            out.append((doc, row[-1], mono, title, key, label, score))
+            chosen = [ranked[0][-1]]
+        level = (2 - name_tier) * (UNTIERED + 1) + (UNTIERED - kind_tier)
+        score = round(BAND * level - (BAND - 0.0001) * neg_score, 4)
+        mono, title = info[doc]
+        for rowid in chosen:
+            key, label = meta[rowid]
+            out.append((doc, rowid, mono, title, key, label, score))
             if len(out) == limit:
                 return out
     return out
+
+
+def _own_evidence(conn: Any, q: _Query, rowids: list[int]) -> dict[int, float]:
+    """How densely these sections' own headings and text hold the query's words: matches
+    (weighted as WEIGHTS weighs headings and text) per word.
+
+    Read from highlight(), which needs no setup for the whole query, unlike bm25(): one
+    scoring statement costs more than all of these together.
+    """
+    w = WEIGHTS
+    sql = (
+        "SELECT highlight(fts, 3, ?, ?), highlight(fts, 4, ?, ?) FROM fts"
+        " WHERE fts MATCH ? AND rowid = ?"
+    )
+    out: dict[int, float] = {}
+    for rowid in rowids:
+        row = None
+        for terms in q.forms:
+            row = conn.execute(sql, (OPEN, CLOSE, OPEN, CLOSE, q.positive(terms), rowid)).fetchone()
+            if row is not None:
+                break
+        if row is not None:
+            heading, text = row[0] or "", row[1] or ""
+            hits = w["heading"] * heading.count(OPEN) + w["body"] * text.count(OPEN)
+            out[rowid] = hits / max(1, len(heading.split()) + len(text.split()))
+    return out
+
+
+def _section_rows(conn: Any, q: _Query, lo: int, hi: int, own_text: bool = False) -> list[int]:
+    """The rowids of a monograph's sections that match (in their own text, if asked)."""
+    sql = "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?"
+    for terms in q.forms:
+        e = q.own_text(terms) if own_text else q.positive(terms)
+        rows = [r for (r,) in conn.execute(sql, (e, lo, hi))]
+        if rows:
+            return rows
+    return []
 
 
 def _section_of(rowid: int, parts: dict[int, int]) -> int:
