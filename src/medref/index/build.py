@@ -29,7 +29,6 @@ from medref.index.schema import (
     doc_rowids,
     section_rowid,
     set_meta,
-    unzip,
     writing,
 )
 from medref.signals import cleanup_on_termination, uninterrupted
@@ -55,11 +54,7 @@ class Writer:
             sections = conn.execute(
                 "SELECT heading, body FROM sectext WHERE rowid BETWEEN ? AND ?", span
             )
-            self.df.subtract(
-                words_of(
-                    entry["title"], entry["aliases"], ((h, unzip(b) or "") for h, b in sections)
-                )
-            )
+            self.df.subtract(words_of(entry["title"], entry["aliases"], sections))
         # The 'delete' command needs the values that were indexed, read back via the view.
         conn.executemany(
             "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
@@ -118,7 +113,7 @@ class Writer:
         rowids = [section_rowid(doc, i) for i in range(len(r.rows))]
         conn.executemany(
             "INSERT INTO sectext(rowid, heading, body) VALUES (?,?,?)",
-            [(rowid, row.heading, row.zipped) for rowid, row in zip(rowids, r.rows, strict=True)],
+            [(rowid, row.heading, row.text) for rowid, row in zip(rowids, r.rows, strict=True)],
         )
         conn.executemany(
             "INSERT INTO secmeta(rowid, key, label, part) VALUES (?,?,?,?)",

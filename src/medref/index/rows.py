@@ -5,14 +5,13 @@ from __future__ import annotations
 import json
 import os
 import re
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from medref.corpus import PROJECT_FILE_REASON, Assigned, is_project_file, written_as_monograph
-from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS, ZLIB_LEVEL
+from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS
 from medref.models import list_entry
 from medref.names import fold, name_key
 
@@ -43,8 +42,7 @@ class SectionRow(NamedTuple):
     key: str
     label: str
     heading: str
-    text: str
-    zipped: bytes  # text, compressed, as stored
+    text: str  # as indexed and stored
     part: int  # 0 for a section's first passage
 
 
@@ -121,9 +119,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         key, label, heading, _text, n = cut[MAX_SECTIONS - 1]
         rest = "\n".join(f"{c[2]}\n{c[3]}" for c in cut[MAX_SECTIONS - 1 :])
         cut = [*cut[: MAX_SECTIONS - 1], (key, label, heading, rest, n)]
-    rows = [
-        SectionRow(k, lb, h, t, zlib.compress(t.encode(), ZLIB_LEVEL), n) for k, lb, h, t, n in cut
-    ]
+    rows = [SectionRow(*c) for c in cut]
     keys = list(dict.fromkeys(s.key for s in head.outline.sections))
     return Record(
         a,
