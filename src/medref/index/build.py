@@ -24,10 +24,12 @@ from medref.index.queries import BuildReport
 from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
 from medref.index.schema import (
+    FTS_AUTOMERGE,
     connect,
     create,
     doc_rowids,
     section_rowid,
+    set_automerge,
     set_meta,
     writing,
 )
@@ -298,11 +300,15 @@ def build_file(
                 conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
                 conn.execute("PRAGMA synchronous = OFF")
                 create(conn)
+                # The index's segments are merged once, by 'optimize' below, rather than also
+                # while they are written (FTS5's 'automerge' option).
+                set_automerge(conn, 0)
                 report = sync(conn, corpora, state, progress, warn, full=True)
                 # Merge the FTS5 index's segments into one: each search term is then looked
                 # up in one b-tree instead of one per segment
                 # (https://sqlite.org/fts5.html#the_optimize_command).
                 conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
+                set_automerge(conn, FTS_AUTOMERGE)  # later updates merge as they go
                 conn.execute("PRAGMA journal_mode = DELETE")
             finally:
                 conn.close()

@@ -221,6 +221,15 @@ def create(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
+# FTS5's own default: segments are merged as they are written, once 4 share a level.
+FTS_AUTOMERGE = 4
+
+
+def set_automerge(conn: sqlite3.Connection, value: int) -> None:
+    """Set how FTS5 merges the full-text index's segments as rows are written (0: never)."""
+    conn.execute("INSERT INTO fts(fts, rank) VALUES('automerge', ?)", (value,))
+
+
 def set_meta(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
     conn.executemany(
         "INSERT INTO meta(key, value) VALUES (?, ?)"
