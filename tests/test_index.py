@@ -364,3 +364,32 @@ def test_a_first_show_never_waits_for_another_writer(tmp_path: Path) -> None:
         .fetchone()[0]
         == 1
     )
+
+
+def test_workers_parse_only_a_few_batches_ahead_of_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsed batches wait in memory until they are written: however slow the writer, the
+    workers are given only AHEAD_PER_WORKER batches each beyond those written."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from medref.index import rows
+
+    generate(tmp_path, 1000, seed=7)  # with the bundled monographs, 18 batches
+    todo = [(a, "x") for a in assign_ids(scan(corpora_for(tmp_path))[0])]
+    submitted = 0
+    submit = ProcessPoolExecutor.submit
+
+    def counted(self: ProcessPoolExecutor, *args: object, **kwargs: object) -> object:
+        nonlocal submitted
+        submitted += 1
+        return submit(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    written = parsed = 0
+    for batch in rows.parse_all(todo, None):
+        written += 1
+        parsed += len(batch.records)
+        assert submitted <= written + 2 * rows.AHEAD_PER_WORKER
+    assert parsed == len(todo) > 1000 and submitted == written

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -210,6 +211,11 @@ def _parse_batch(batch: list[tuple[Assigned, str]]) -> Batch:
     return Batch([r._replace(words=[]) for r in records], df)
 
 
+# Parsed batches a worker may have ready ahead of the writer: they wait in memory, and the
+# writer (one process) can be the slower side.
+AHEAD_PER_WORKER = 2
+
+
 def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Batch]:
     """Parse files in batches, in worker processes when there are enough of them."""
     total = len(todo)
@@ -223,16 +229,27 @@ def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> It
 
     workers = min(os.cpu_count() or 2, 8)
     size = 64
-    batches = [todo[i : i + size] for i in range(0, total, size)]
+    batches = (todo[i : i + size] for i in range(0, total, size))
     done = 0
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
     ) as pool:
-        for batch in pool.map(_parse_batch, batches):
-            yield batch
-            done += len(batch.records)
-            if progress:
-                progress(done, total)
+        pending = deque(
+            pool.submit(_parse_batch, b) for b in islice(batches, workers * AHEAD_PER_WORKER)
+        )
+        try:
+            while pending:
+                batch = pending.popleft().result()
+                following = next(batches, None)
+                if following is not None:  # before this batch is written: workers stay busy
+                    pending.append(pool.submit(_parse_batch, following))
+                yield batch
+                done += len(batch.records)
+                if progress:
+                    progress(done, total)
+        finally:
+            for future in pending:  # stopped early (an error, Ctrl-C): drop what is queued
+                future.cancel()
 
 
 def ingredient_names(title: str) -> list[str]:
