@@ -238,11 +238,13 @@ def test_a_full_build_leaves_the_full_text_index_in_one_segment(tmp_path: Path) 
 
 
 def test_a_full_build_leaves_updates_merging_segments_as_they_go(tmp_path: Path) -> None:
-    """The build writes without FTS5's automerge (it merges once, at the end); the index it
-    leaves has FTS5's default again, so that the segments later updates write are merged."""
+    """The build writes without FTS5's usual merging (it merges once, at the end); the index
+    it leaves has FTS5's defaults again, so that the segments later updates write are
+    merged."""
     ix = open_index(corpora_for(user_corpus(tmp_path)))
-    row = ix.conn.execute("SELECT v FROM fts_config WHERE k = 'automerge'").fetchone()
-    assert row is None or row[0] == schema_mod.FTS_AUTOMERGE == 4
+    settings = dict(ix.conn.execute("SELECT k, v FROM fts_config WHERE k LIKE '%merge'"))
+    assert schema_mod.FTS_MERGING == {"automerge": 4, "crisismerge": 16}
+    assert all(settings.get(k, v) == v for k, v in schema_mod.FTS_MERGING.items())
 
 
 def test_a_name_shared_by_two_monographs_is_never_picked_silently(tmp_path: Path) -> None:

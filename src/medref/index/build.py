@@ -24,12 +24,13 @@ from medref.index.queries import BuildReport
 from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
 from medref.index.schema import (
-    FTS_AUTOMERGE,
+    FTS_BULK_MERGING,
+    FTS_MERGING,
     connect,
     create,
     doc_rowids,
     section_rowid,
-    set_automerge,
+    set_merging,
     set_meta,
     writing,
 )
@@ -301,14 +302,14 @@ def build_file(
                 conn.execute("PRAGMA synchronous = OFF")
                 create(conn)
                 # The index's segments are merged once, by 'optimize' below, rather than also
-                # while they are written (FTS5's 'automerge' option).
-                set_automerge(conn, 0)
+                # while they are written.
+                set_merging(conn, FTS_BULK_MERGING)
                 report = sync(conn, corpora, state, progress, warn, full=True)
                 # Merge the FTS5 index's segments into one: each search term is then looked
                 # up in one b-tree instead of one per segment
                 # (https://sqlite.org/fts5.html#the_optimize_command).
                 conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
-                set_automerge(conn, FTS_AUTOMERGE)  # later updates merge as they go
+                set_merging(conn, FTS_MERGING)  # later updates merge as they go
                 conn.execute("PRAGMA journal_mode = DELETE")
             finally:
                 conn.close()

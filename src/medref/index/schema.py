@@ -221,13 +221,18 @@ def create(conn: sqlite3.Connection) -> None:
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
 
 
-# FTS5's own default: segments are merged as they are written, once 4 share a level.
-FTS_AUTOMERGE = 4
+# FTS5's defaults (https://sqlite.org/fts5.html): segments are merged as they are written
+# once 4 share a level ('automerge'), and at once when 16 do ('crisismerge').
+FTS_MERGING = {"automerge": 4, "crisismerge": 16}
+# A full build merges all its segments once, at the end ('optimize'): while it writes, it
+# merges none unless 64 pile up on one level.
+FTS_BULK_MERGING = {"automerge": 0, "crisismerge": 64}
 
 
-def set_automerge(conn: sqlite3.Connection, value: int) -> None:
-    """Set how FTS5 merges the full-text index's segments as rows are written (0: never)."""
-    conn.execute("INSERT INTO fts(fts, rank) VALUES('automerge', ?)", (value,))
+def set_merging(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
+    """Set how FTS5 merges the full-text index's segments as rows are written."""
+    for option, value in settings.items():
+        conn.execute("INSERT INTO fts(fts, rank) VALUES(?, ?)", (option, value))
 
 
 def set_meta(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
