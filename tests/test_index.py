@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -377,7 +378,7 @@ def test_workers_parse_only_a_few_batches_ahead_of_the_writer(
 
     from medref.index import rows
 
-    generate(tmp_path, 1000, seed=7)  # with the bundled monographs, 18 batches
+    generate(tmp_path, 1000, seed=7)  # with the bundled monographs, 20 batches
     todo = [(a, "x") for a in assign_ids(scan(corpora_for(tmp_path))[0])]
     submitted = 0
     submit = ProcessPoolExecutor.submit
@@ -395,3 +396,12 @@ def test_workers_parse_only_a_few_batches_ahead_of_the_writer(
         parsed += len(batch.records)
         assert submitted <= written + 2 * rows.AHEAD_PER_WORKER
     assert parsed == len(todo) > 1000 and submitted == written
+
+
+def test_the_first_batches_are_small_so_that_the_writer_starts_soon() -> None:
+    from medref.index import rows
+
+    items: list[Any] = [(None, str(n)) for n in range(200)]
+    batches = list(rows._batches(items))
+    assert [len(b) for b in batches] == [8, 16, 32, 64, 64, 16]
+    assert [item for b in batches for item in b] == items

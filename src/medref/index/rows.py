@@ -28,6 +28,7 @@ PARALLEL_THRESHOLD = 200
 # are cut, and words in different passages of one section do not match together.
 PASSAGE_CHARS = 100_000
 Progress = Callable[[int, int], None]
+Item = tuple[Assigned, str]  # a file to parse, and the label of its corpus
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: no digits or underscores
@@ -200,7 +201,7 @@ class Batch(NamedTuple):
     df: Counter[str]
 
 
-def _parse_batch(batch: list[tuple[Assigned, str]]) -> Batch:
+def _parse_batch(batch: list[Item]) -> Batch:
     # Counting the words here sends each word to the writer once per batch, not once per
     # file, and spares the writer (the build's one serial step) most of the counting.
     records = [parse_one(a, label) for a, label in batch]
@@ -216,7 +217,20 @@ def _parse_batch(batch: list[tuple[Assigned, str]]) -> Batch:
 AHEAD_PER_WORKER = 2
 
 
-def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Batch]:
+BATCH_FILES = 64  # files per batch sent to a worker
+FIRST_BATCH_FILES = 8  # the first batches are smaller: the writer starts sooner
+
+
+def _batches(todo: list[Item]) -> Iterator[list[Item]]:
+    """The files in batches of BATCH_FILES, after a few smaller ones (each twice the last)."""
+    size, start = FIRST_BATCH_FILES, 0
+    while start < len(todo):
+        yield todo[start : start + size]
+        start += size
+        size = min(size * 2, BATCH_FILES)
+
+
+def parse_all(todo: list[Item], progress: Progress | None) -> Iterator[Batch]:
     """Parse files in batches, in worker processes when there are enough of them."""
     total = len(todo)
     if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
@@ -228,8 +242,7 @@ def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> It
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(os.cpu_count() or 2, 8)
-    size = 64
-    batches = (todo[i : i + size] for i in range(0, total, size))
+    batches = _batches(todo)
     done = 0
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
