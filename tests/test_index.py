@@ -238,14 +238,35 @@ def test_a_full_build_leaves_the_full_text_index_in_one_segment(tmp_path: Path) 
     ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)")
 
 
-def test_a_full_build_leaves_updates_merging_segments_as_they_go(tmp_path: Path) -> None:
-    """The build writes without FTS5's usual merging (it merges once, at the end); the index
-    it leaves has FTS5's defaults again, so that the segments later updates write are
-    merged."""
+def test_a_full_build_leaves_updates_writing_and_merging_as_usual(tmp_path: Path) -> None:
+    """The build writes the full-text index with settings of its own (few segments, merged
+    once at the end); the index it leaves has FTS5's defaults again, so that updates hold
+    little in memory and merge the segments they write."""
     ix = open_index(corpora_for(user_corpus(tmp_path)))
-    settings = dict(ix.conn.execute("SELECT k, v FROM fts_config WHERE k LIKE '%merge'"))
-    assert schema_mod.FTS_MERGING == {"automerge": 4, "crisismerge": 16}
-    assert all(settings.get(k, v) == v for k, v in schema_mod.FTS_MERGING.items())
+    settings = dict(ix.conn.execute("SELECT k, v FROM fts_config WHERE k != 'version'"))
+    assert schema_mod.FTS_SETTINGS == {"automerge": 4, "crisismerge": 16, "hashsize": 1 << 20}
+    assert settings == schema_mod.FTS_SETTINGS
+
+
+def test_a_sqlite_without_fts5_hashsize_builds_as_by_default() -> None:
+    """'hashsize' is not among FTS5's documented options: where SQLite refuses it, the build
+    goes on with the default; any other setting refused is an error."""
+
+    class Refusing:
+        def __init__(self, refused: str) -> None:
+            self.refused = refused
+            self.done: list[str] = []
+
+        def execute(self, sql: str, params: tuple[str, int]) -> None:
+            if params[0] == self.refused:
+                raise sqlite3.OperationalError("SQL logic error")
+            self.done.append(params[0])
+
+    conn = Refusing("hashsize")
+    schema_mod.configure_fts(conn, schema_mod.FTS_BUILD_SETTINGS)  # type: ignore[arg-type]
+    assert conn.done == ["automerge", "crisismerge"]
+    with pytest.raises(sqlite3.OperationalError):
+        schema_mod.configure_fts(Refusing("automerge"), schema_mod.FTS_BUILD_SETTINGS)  # type: ignore[arg-type]
 
 
 def test_a_name_shared_by_two_monographs_is_never_picked_silently(tmp_path: Path) -> None:

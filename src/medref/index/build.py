@@ -24,13 +24,13 @@ from medref.index.queries import BuildReport
 from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
 from medref.index.schema import (
-    FTS_BULK_MERGING,
-    FTS_MERGING,
+    FTS_BUILD_SETTINGS,
+    FTS_SETTINGS,
+    configure_fts,
     connect,
     create,
     doc_rowids,
     section_rowid,
-    set_merging,
     set_meta,
     writing,
 )
@@ -301,15 +301,15 @@ def build_file(
                 conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
                 conn.execute("PRAGMA synchronous = OFF")
                 create(conn)
-                # The index's segments are merged once, by 'optimize' below, rather than also
-                # while they are written.
-                set_merging(conn, FTS_BULK_MERGING)
+                # The index is written in as few segments as memory allows, merged once by
+                # 'optimize' below (see FTS_BUILD_SETTINGS).
+                configure_fts(conn, FTS_BUILD_SETTINGS)
                 report = sync(conn, corpora, state, progress, warn, full=True)
                 # Merge the FTS5 index's segments into one: each search term is then looked
                 # up in one b-tree instead of one per segment
                 # (https://sqlite.org/fts5.html#the_optimize_command).
                 conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
-                set_merging(conn, FTS_MERGING)  # later updates merge as they go
+                configure_fts(conn, FTS_SETTINGS)  # later updates write and merge as usual
                 conn.execute("PRAGMA journal_mode = DELETE")
             finally:
                 conn.close()

@@ -222,17 +222,25 @@ def create(conn: sqlite3.Connection) -> None:
 
 
 # FTS5's defaults (https://sqlite.org/fts5.html): segments are merged as they are written
-# once 4 share a level ('automerge'), and at once when 16 do ('crisismerge').
-FTS_MERGING = {"automerge": 4, "crisismerge": 16}
-# A full build merges all its segments once, at the end ('optimize'): while it writes, it
-# merges none unless 64 pile up on one level.
-FTS_BULK_MERGING = {"automerge": 0, "crisismerge": 64}
+# once 4 share a level ('automerge'), and at once when 16 do ('crisismerge'); new rows are
+# held in memory until they take 1 MiB ('hashsize'), then written as a segment.
+FTS_SETTINGS = {"automerge": 4, "crisismerge": 16, "hashsize": 1 << 20}
+# A full build holds up to 64 MiB of new index in memory, so that most corpora are written as
+# one segment which 'optimize' need not merge; what it writes in more segments is merged
+# once, by 'optimize', and not on the way unless 64 pile up on one level.
+FTS_BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64, "hashsize": 64 << 20}
 
 
-def set_merging(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
-    """Set how FTS5 merges the full-text index's segments as rows are written."""
+def configure_fts(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
+    """Set how FTS5 writes and merges the full-text index's segments."""
     for option, value in settings.items():
-        conn.execute("INSERT INTO fts(fts, rank) VALUES(?, ?)", (option, value))
+        try:
+            conn.execute("INSERT INTO fts(fts, rank) VALUES(?, ?)", (option, value))
+        except sqlite3.OperationalError:
+            # 'hashsize' is missing from FTS5's documented options: a SQLite without it
+            # writes as it would by default.
+            if option != "hashsize":
+                raise
 
 
 def set_meta(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
