@@ -399,7 +399,11 @@ def _paragraph(
             level = 1 if line.strip()[0] == "=" else 2
             out.append(Top(start, i + 1, level, text, None, None, "heading"))
             return i + 1
-        if _interrupts(line) or ("|" in line and i + 1 < n and _TABLE_RULE.fullmatch(lines[i + 1])):
+        if (
+            not line.strip()  # the usual end: spares _interrupts
+            or _interrupts(line)
+            or ("|" in line and i + 1 < n and _TABLE_RULE.fullmatch(lines[i + 1]))
+        ):
             break  # another block, or a table (which may interrupt a paragraph)
         i += 1
     first = lines[start]
@@ -494,7 +498,9 @@ def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
         spaces = len(m.group(3).expandtabs(4))
         rest = lines[i][m.end() :]
         content = width + (spaces if 1 <= spaces <= 4 and rest.strip() else 1)
-        lazy = _continues_paragraph(rest)
+        # Whether a line indented less may continue the item's paragraph lazily depends on
+        # its last line inside the item: worked out only when such a line comes.
+        last, lazy = rest, None
         i += 1
         last_blank = False
         nxt = None  # the match of a list marker on the line the item ends at
@@ -506,16 +512,19 @@ def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
                 continue
             if _indent(line) >= content:
                 last_blank = False
-                lazy = _continues_paragraph(line)
+                last, lazy = line, None
                 i += 1
                 continue
             # A list marker indented less than the item's content never continues its
             # paragraph (markdown-it ends the paragraph there; a same-list item follows).
-            if lazy and not last_blank:
+            if not last_blank:
                 nxt = _list_marker(line)
-                if nxt is None and not _interrupts(line):
-                    i += 1  # a lazy continuation of the item's paragraph
-                    continue
+                if nxt is None:
+                    if lazy is None:
+                        lazy = _continues_paragraph(last)
+                    if lazy and not _interrupts(line):
+                        i += 1  # a lazy continuation of the item's paragraph
+                        continue
             break
         if i < n:
             if nxt is None:
