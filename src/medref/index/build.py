@@ -135,14 +135,11 @@ class Writer:
 
     def flush_words(self) -> None:
         conn = self.conn
-        for word, delta in self.df.items():
-            if delta == 0:
-                continue
-            conn.execute(
-                "INSERT INTO words(word, df) VALUES (?, ?)"
-                " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
-                (word, delta),
-            )
+        conn.executemany(
+            "INSERT INTO words(word, df) VALUES (?, ?)"
+            " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+            (item for item in self.df.items() if item[1]),
+        )
         conn.execute("DELETE FROM words WHERE df <= 0")
         self.df.clear()
 
