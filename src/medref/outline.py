@@ -954,10 +954,13 @@ _BLOCK_MARKS = re.compile(
     re.M,
 )
 _LEAD_MARKS = re.compile(r"\n {0,3}(?=[>#])(?:>[ \t]?)*(?:#{1,6}[ \t]+)?")
-_LIST_MARK = re.compile(r"\n( *)(?:[-+*]|\d{1,9}[.)])[ \t]+")
+# List markers: those at the margin (most) become "• " without a call per item; indented ones
+# keep two spaces of indentation per level (_bullet).
+_LIST_MARK = re.compile(r"\n(?:[-+*]|\d{1,9}[.)])[ \t]+")
+_INDENTED_LIST_MARK = re.compile(r"\n( +)(?:[-+*]|\d{1,9}[.)])[ \t]+")
 _CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
 _TABLE_ROW = re.compile(r"\n[ \t]*\|(.*?)\|?[ \t]*$", re.M)
-_BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_BLANKS = re.compile(r"\n[ \t]*\n[ \t\n]*")
 
 
 def _bullet(m: re.Match[str]) -> str:
@@ -975,7 +978,8 @@ def plain_text(lines: list[str]) -> str:
         return ""
     text = _BLOCK_MARKS.sub("\n", text)
     text = _LEAD_MARKS.sub("\n", text)
-    text = _LIST_MARK.sub(_bullet, text)
+    text = _LIST_MARK.sub("\n• ", text)
+    text = _INDENTED_LIST_MARK.sub(_bullet, text)
     if "#" in text:  # only lines with a hash can end in closing hashes
         text = "\n".join(
             _CLOSING_HASHES.sub("", line) if "#" in line else line for line in text.split("\n")
