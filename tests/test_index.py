@@ -426,3 +426,20 @@ def test_the_first_batches_are_small_so_that_the_writer_starts_soon() -> None:
     batches = list(rows._batches(items))
     assert [len(b) for b in batches] == [8, 16, 32, 64, 64, 16]
     assert [item for b in batches for item in b] == items
+
+
+def test_a_batch_parsed_in_a_worker_arrives_as_parsed(tmp_path: Path) -> None:
+    """Workers send their batches as plain tuples (they pickle faster than NamedTuples); the
+    writer gets the same records and counts as a batch parsed in its own process."""
+    import pickle
+
+    from medref.index import rows
+
+    root = user_corpus(tmp_path)
+    write(root, "d/deltamide.md", monograph_text("Deltamide + Zorblat", "### Usage\nOne.\n"))
+    items = [(a, "x") for a in assign_ids(scan(corpora_for(root))[0])]
+    sent = pickle.loads(pickle.dumps(rows._parse_to_send(items)))
+    assert rows._received(items, sent) == rows._parse_batch(items)
+    assert all(
+        type(s) is rows.SectionRow for r in rows._received(items, sent).records for s in r.rows
+    )

@@ -9,7 +9,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from medref.corpus import PROJECT_FILE_REASON, Assigned, is_project_file, written_as_monograph
 from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS
@@ -212,6 +212,30 @@ def _parse_batch(batch: list[Item]) -> Batch:
     return Batch([r._replace(words=[]) for r in records], df)
 
 
+# What a worker sends the writer for a batch: each record as a plain tuple without its
+# Assigned (the writer has it), sections as plain tuples, and the counts as a plain dict.
+# NamedTuples and Counters pickle through Python methods, object by object, both ways.
+Sent = tuple[list[tuple[Any, ...]], dict[str, int]]
+_ROWS = Record._fields.index("rows")
+
+
+def _parse_to_send(batch: list[Item]) -> Sent:
+    parsed = _parse_batch(batch)
+    records = [(*r[1:_ROWS], [tuple(s) for s in r.rows], *r[_ROWS + 1 :]) for r in parsed.records]
+    return records, dict(parsed.df)
+
+
+def _received(batch: list[Item], sent: Sent) -> Batch:
+    """The batch a worker parsed, as _parse_batch made it."""
+    records, df = sent
+    out = []
+    for (assigned, _label), fields in zip(batch, records, strict=True):
+        record = Record._make((assigned, *fields))
+        record.rows[:] = [SectionRow._make(s) for s in record.rows]
+        out.append(record)
+    return Batch(out, Counter(df))
+
+
 # Parsed batches a worker may have ready ahead of the writer: they wait in memory, and the
 # writer (one process) can be the slower side.
 AHEAD_PER_WORKER = 2
@@ -248,20 +272,21 @@ def parse_all(todo: list[Item], progress: Progress | None) -> Iterator[Batch]:
         max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
     ) as pool:
         pending = deque(
-            pool.submit(_parse_batch, b) for b in islice(batches, workers * AHEAD_PER_WORKER)
+            (b, pool.submit(_parse_to_send, b)) for b in islice(batches, workers * AHEAD_PER_WORKER)
         )
         try:
             while pending:
-                batch = pending.popleft().result()
+                items, future = pending.popleft()
+                batch = _received(items, future.result())
                 following = next(batches, None)
                 if following is not None:  # before this batch is written: workers stay busy
-                    pending.append(pool.submit(_parse_batch, following))
+                    pending.append((following, pool.submit(_parse_to_send, following)))
                 yield batch
                 done += len(batch.records)
                 if progress:
                     progress(done, total)
         finally:
-            for future in pending:  # stopped early (an error, Ctrl-C): drop what is queued
+            for _items, future in pending:  # stopped early (an error, Ctrl-C): drop the rest
                 future.cancel()
 
 
