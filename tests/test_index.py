@@ -8,6 +8,7 @@ import sqlite3
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -237,6 +238,18 @@ def test_a_full_build_leaves_the_full_text_index_in_one_segment(tmp_path: Path) 
     ix.conn.execute("INSERT INTO fts(fts, rank) VALUES('integrity-check', 1)")
 
 
+def test_a_full_build_leaves_updates_writing_and_merging_as_usual(tmp_path: Path) -> None:
+    """The build writes the full-text index with settings of its own (few segments, merged
+    once at the end); the index it leaves has FTS5's defaults again, so that updates hold
+    little in memory and merge the segments they write."""
+    ix = open_index(corpora_for(user_corpus(tmp_path)))
+    settings = dict(ix.conn.execute("SELECT k, v FROM fts_config WHERE k != 'version'"))
+    assert schema_mod.FTS_SETTINGS == {"automerge": 4, "crisismerge": 16}
+    assert settings == schema_mod.FTS_SETTINGS
+    ranking = dict(ix.conn.execute("SELECT k, v FROM ranking_config WHERE k != 'version'"))
+    assert ranking == schema_mod.FTS_SETTINGS
+
+
 def test_a_name_shared_by_two_monographs_is_never_picked_silently(tmp_path: Path) -> None:
     from medref.errors import Ambiguous
 
@@ -355,4 +368,59 @@ def test_a_first_show_never_waits_for_another_writer(tmp_path: Path) -> None:
         .execute("SELECT data IS NOT NULL FROM docs WHERE id='alphamine'")
         .fetchone()[0]
         == 1
+    )
+
+
+def test_workers_parse_only_a_few_batches_ahead_of_the_writer(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Parsed batches wait in memory until they are written: however slow the writer, the
+    workers are given only AHEAD_PER_WORKER batches each beyond those written."""
+    from concurrent.futures import ProcessPoolExecutor
+
+    from medref.index import rows
+
+    generate(tmp_path, 1000, seed=7)  # with the bundled monographs, 20 batches
+    todo = [(a, "x") for a in assign_ids(scan(corpora_for(tmp_path))[0])]
+    submitted = 0
+    submit = ProcessPoolExecutor.submit
+
+    def counted(self: ProcessPoolExecutor, *args: object, **kwargs: object) -> object:
+        nonlocal submitted
+        submitted += 1
+        return submit(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ProcessPoolExecutor, "submit", counted)
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    written = parsed = 0
+    for batch in rows.parse_all(todo, None):
+        written += 1
+        parsed += len(batch.records)
+        assert submitted <= written + 2 * rows.AHEAD_PER_WORKER
+    assert parsed == len(todo) > 1000 and submitted == written
+
+
+def test_the_first_batches_are_small_so_that_the_writer_starts_soon() -> None:
+    from medref.index import rows
+
+    items: list[Any] = [(None, str(n)) for n in range(200)]
+    batches = list(rows._batches(items))
+    assert [len(b) for b in batches] == [8, 16, 32, 64, 64, 16]
+    assert [item for b in batches for item in b] == items
+
+
+def test_a_batch_parsed_in_a_worker_arrives_as_parsed(tmp_path: Path) -> None:
+    """Workers send their batches as plain tuples (they pickle faster than NamedTuples); the
+    writer gets the same records and counts as a batch parsed in its own process."""
+    import pickle
+
+    from medref.index import rows
+
+    root = user_corpus(tmp_path)
+    write(root, "d/deltamide.md", monograph_text("Deltamide + Zorblat", "### Usage\nOne.\n"))
+    items = [(a, "x") for a in assign_ids(scan(corpora_for(root))[0])]
+    sent = pickle.loads(pickle.dumps(rows._parse_to_send(items)))
+    assert rows._received(items, sent) == rows._parse_batch(items)
+    assert all(
+        type(s) is rows.SectionRow for r in rows._received(items, sent).records for s in r.rows
     )

@@ -226,30 +226,54 @@ def test_medref_index_rebuilds_a_damaged_cache(medref: Callable[..., Proc]) -> N
     assert info.err.startswith(DAMAGED) and len(info.err.splitlines()) == 1
 
 
-@pytest.mark.parametrize(
-    ("args", "sql"),
-    [
-        # A monograph kept by an earlier `show` (docs.data).
-        (["show", "colostrum", "--json"], "SELECT data FROM docs WHERE id='colostrum'"),
-        # Section text that search reads for its snippets (through medref_unzip).
-        (
-            ["search", "colostrum", "--json"],
-            "SELECT body FROM sectext WHERE rowid >> 16 ="
-            " (SELECT doc FROM docs WHERE id='colostrum') ORDER BY length(body) DESC",
-        ),
-    ],
-    ids=["stored-monograph", "section-text"],
-)
-def test_a_stored_row_that_does_not_decompress_is_damage(
-    medref: Callable[..., Proc], args: list[str], sql: str
+def spoil_text(path: Path, sql: str, passage: str) -> None:
+    """Overwrite a passage of one stored text, where it lies in the file, with bytes that are
+    not UTF-8."""
+    conn = sqlite3.connect(path)
+    (text,) = conn.execute(sql).fetchone()
+    conn.close()
+    value, junk = text.encode(), passage.encode()
+    data = path.read_bytes()
+    start = data.index(value[:64])  # a long value continues on overflow pages
+    at = start + value.index(junk)
+    assert data.count(value[:64]) == 1 and data[at : at + len(junk)] == junk  # on one page
+    with open(path, "r+b") as fh:
+        fh.seek(at)
+        fh.write(b"\xff" * len(junk))
+
+
+def test_a_stored_monograph_that_does_not_decompress_is_damage(
+    medref: Callable[..., Proc],
 ) -> None:
-    expected = medref(*args)
+    """A monograph kept by an earlier `show` (docs.data) is compressed."""
+    expected = medref("show", "colostrum", "--json")
     assert expected.code == 0
-    spoil_blob(cache_file(), sql)
-    healed = medref(*args)
+    spoil_blob(cache_file(), "SELECT data FROM docs WHERE id='colostrum'")
+    healed = medref("show", "colostrum", "--json")
     assert healed.code == 0, healed.err
     assert healed.out == expected.out
     assert healed.err.startswith(DAMAGED) and len(healed.err.splitlines()) == 1
+
+
+def test_section_text_that_is_not_utf8_is_damage(medref: Callable[..., Proc]) -> None:
+    """Section text is stored as written: where its bytes are damaged in the snippet that
+    search shows, the index is rebuilt and the search answers (it used to fail with a
+    traceback). The warning names what is wrong, not the garbled text."""
+    expected = medref("search", "colostrum", "--json")
+    assert expected.code == 0
+    hit = expected.json()["results"][0]
+    passage = hit["snippet"].replace("**", "").strip("…")[:20]
+    spoil_text(
+        cache_file(),
+        "SELECT t.body FROM sectext t JOIN secmeta s ON s.rowid = t.rowid"
+        " WHERE t.rowid >> 16 = (SELECT doc FROM docs WHERE id='colostrum')"
+        f" AND s.key = '{hit['section']}' AND s.part = 0",
+        passage,
+    )
+    healed = medref("search", "colostrum", "--json")
+    assert healed.code == 0, healed.err
+    assert healed.out == expected.out
+    assert healed.err == f"{DAMAGED}stored text is not UTF-8); rebuilding it\n"
 
 
 def test_a_damaged_full_text_table_setting_is_damage(medref: Callable[..., Proc]) -> None:
@@ -315,9 +339,10 @@ def test_a_locked_cache_is_not_damage(medref: Callable[..., Proc]) -> None:
 @pytest.fixture(scope="module")
 def big_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Enough synthetic monographs for a build that is still running well after the progress
-    bar appears (a second in): 1,200 files came to about a second once builds got faster."""
+    bar appears (a second in): 1,200 files, then 3,000, came to about a second as builds got
+    faster."""
     root = tmp_path_factory.mktemp("big") / "syn"
-    generate(root, 3000, seed=5)
+    generate(root, 6000, seed=5)
     return root
 
 

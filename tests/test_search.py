@@ -292,7 +292,7 @@ def test_a_long_section_is_indexed_as_passages_and_found_once(tmp_path: Path) ->
     write(tmp_path, "huge.md", monograph_text("Hugeamine", body))
     ix = open_index(discover([tmp_path])[0])
     rows = ix.conn.execute(
-        "SELECT s.part, length(medref_unzip(t.body)) FROM secmeta s JOIN sectext t"
+        "SELECT s.part, length(t.body) FROM secmeta s JOIN sectext t"
         " ON t.rowid = s.rowid JOIN docs d ON d.doc = s.rowid >> 16"
         " WHERE d.id = 'huge' AND s.key = 'usage' ORDER BY s.rowid"
     ).fetchall()

@@ -105,6 +105,27 @@ def test_tables_become_rows_of_cells(tmp_path: Path) -> None:
 MAX = 8 * 2**20
 
 
+@pytest.mark.parametrize("told", [0, 10])
+def test_read_text_reads_a_file_whole_whatever_size_it_was_told(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, told: int
+) -> None:
+    """A read is sized by the file's size; a file that grew since (or a size not known, as
+    for a pipe) is still read whole, and still limited."""
+    import os
+    from types import SimpleNamespace
+
+    from medref.parse import read_text
+
+    monkeypatch.setattr(os, "fstat", lambda fd: SimpleNamespace(st_size=told))
+    grown = tmp_path / "grown.md"
+    grown.write_text("### Usage\n" + "word " * 5000)
+    assert read_text(grown)[0] == grown.read_text()
+    big = tmp_path / "big.md"
+    big.write_bytes(b"a" * (MAX + 1))
+    with pytest.raises(ValueError, match=r"^larger than 8 MiB, not a monograph$"):
+        read_text(big)
+
+
 def test_read_text_limits_and_messages(tmp_path: Path) -> None:
     from medref.parse import read_text
 

@@ -172,6 +172,8 @@ def _bold_label(first_line: str) -> tuple[str, bool] | None:
 
     Returns (label, lone): lone when the line is the bold text alone, without a colon.
     """
+    if first_line.lstrip()[:2] not in ("**", "__"):  # most paragraphs: spares the pattern
+        return None
     m = _BOLD_LABEL.match(first_line)
     if not m:
         return None
@@ -212,7 +214,17 @@ def label_line(line: str) -> str | None:
 # The block scanner
 
 
+# Every block but a paragraph opens with one of these characters after at most three spaces
+# (or a decimal digit, for ordered lists): the scanner tries a block's pattern only on a line
+# that starts with one of its characters, and most lines of text start with none.
+_MARKS = frozenset("#`~<>-*_+=|")
+
+
 def _indent(line: str) -> int:
+    """The line's indentation, a tab reaching the next multiple of 4."""
+    stripped = line.lstrip(" ")
+    if not stripped.startswith("\t"):
+        return len(line) - len(stripped)
     n = 0
     for c in line:
         if c == " ":
@@ -269,9 +281,12 @@ def tops(lines: list[str], breaks: list[tuple[int, str]] | None = None) -> list[
         if not line.strip():
             i += 1
             continue
-        indent = _indent(line)
         start = i
-        if indent >= 4:  # indented code: runs to the next non-blank line indented less
+        stripped = line.lstrip(" ")
+        first = stripped[0]
+        if len(line) - len(stripped) >= 4 or first == "\t":
+            # Indented code (a tab in the indentation reaches 4): runs to the next non-blank
+            # line indented less.
             i += 1
             while i < n and (not lines[i].strip() or _indent(lines[i]) >= 4):
                 i += 1
@@ -279,7 +294,10 @@ def tops(lines: list[str], breaks: list[tuple[int, str]] | None = None) -> list[
                 i -= 1
             out.append(Top(start, i, 0, "", None, None))
             continue
-        m = _FENCE.match(line)
+        if first not in _MARKS and not first.isdecimal():
+            i = _paragraph(lines, i, out, breaks)  # most lines: no other block starts so
+            continue
+        m = _FENCE.match(line) if first in "`~" else None
         if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
             fence = m.group(2)
             i += 1
@@ -292,13 +310,13 @@ def tops(lines: list[str], breaks: list[tuple[int, str]] | None = None) -> list[
                         break
             out.append(Top(start, i, 0, "", None, None))
             continue
-        m = _ATX.match(line)
+        m = _ATX.match(line) if first == "#" else None
         if m:
             text = inline_text((m.group(2) or "").strip())
             out.append(Top(i, i + 1, len(m.group(1)), text, None, None, "heading"))
             i += 1
             continue
-        kind = _html_start(line, in_paragraph=False)
+        kind = _html_start(line, in_paragraph=False) if first == "<" else 0
         if kind:
             if kind <= 5:
                 while i < n and not _html_ends(kind, lines[i]):
@@ -315,15 +333,15 @@ def tops(lines: list[str], breaks: list[tuple[int, str]] | None = None) -> list[
             if breaks is not None and i < n and lines[i].strip():
                 breaks.append((i, "html"))
             continue
-        if _HR.match(line):
+        if first in "-*_" and _HR.match(line):
             out.append(Top(i, i + 1, 0, "", None, None))
             i += 1
             continue
-        if _QUOTE.match(line):
+        if first == ">":  # _QUOTE
             i = _quote_end(lines, i)
             out.append(Top(start, i, 0, "", None, None))
             continue
-        m = _LIST.match(line)
+        m = _LIST.match(line) if first in "-*+" or first.isdecimal() else None
         if m:
             i = _list_end(lines, i)
             out.append(Top(start, i, 0, "", None, None, "list"))
@@ -334,18 +352,24 @@ def tops(lines: list[str], breaks: list[tuple[int, str]] | None = None) -> list[
 
 def _interrupts(line: str) -> bool:
     """Does this line end a paragraph (start another block) rather than continue it?"""
-    if not line.strip():
+    stripped = line.lstrip(" ")
+    if not stripped.strip():
         return True
-    if _indent(line) >= 4:
+    first = stripped[0]
+    if len(line) - len(stripped) >= 4 or first == "\t":
         return False
-    if _ATX.match(line) or _HR.match(line) or _QUOTE.match(line):
+    if first not in _MARKS and not first.isdecimal():
+        return False
+    if first == ">" or (first == "#" and _ATX.match(line)):
         return True
-    m = _FENCE.match(line)
+    if first in "-*_" and line.count(first) >= 3 and _HR.match(line):  # it takes three marks
+        return True
+    m = _FENCE.match(line) if first in "`~" else None
     if m and not (m.group(2)[0] == "`" and "`" in m.group(3)):
         return True
-    if _html_start(line, in_paragraph=True):
+    if first == "<" and _html_start(line, in_paragraph=True):
         return True
-    m = _LIST.match(line)
+    m = _LIST.match(line) if first in "-*+" or first.isdecimal() else None
     if m:
         marker = m.group(2)
         empty = not line[m.end() :].strip()
@@ -370,12 +394,16 @@ def _paragraph(
     i += 1
     while i < n:
         line = lines[i]
-        if _SETEXT.match(line) and _indent(line) < 4:
+        if line.lstrip(" ")[:1] in ("=", "-") and _SETEXT.match(line):  # never indented 4
             text = inline_text(" ".join(s.strip() for s in lines[start:i]))
             level = 1 if line.strip()[0] == "=" else 2
             out.append(Top(start, i + 1, level, text, None, None, "heading"))
             return i + 1
-        if _interrupts(line) or ("|" in line and i + 1 < n and _TABLE_RULE.fullmatch(lines[i + 1])):
+        if (
+            not line.strip()  # the usual end: spares _interrupts
+            or _interrupts(line)
+            or ("|" in line and i + 1 < n and _TABLE_RULE.fullmatch(lines[i + 1]))
+        ):
             break  # another block, or a table (which may interrupt a paragraph)
         i += 1
     first = lines[start]
@@ -429,8 +457,25 @@ def _continues_paragraph(content: str) -> bool:
     text = content.strip()
     if not text:
         return False
-    line = text  # its own indentation was checked by the caller
-    return not (_ATX.match(line) or _HR.match(line) or _FENCE.match(line) or _SETEXT.match(line))
+    # Not a heading, thematic break, fence or setext underline (each tried only where the
+    # first character allows it; its own indentation was checked by the caller).
+    first = text[0]
+    if first == "#":
+        return not _ATX.match(text)
+    if first in "`~":
+        return not _FENCE.match(text)
+    if first in "-*_":
+        if text.count(first) >= 3 and _HR.match(text):  # a break takes three marks
+            return False
+        return not (first == "-" and _SETEXT.match(text))
+    return not (first == "=" and _SETEXT.match(text))
+
+
+def _list_marker(line: str) -> re.Match[str] | None:
+    """_LIST's match of a line, tried only when its first character after spaces can open
+    an item."""
+    first = line.lstrip(" ")[:1]
+    return _LIST.match(line) if first and (first in "-*+" or first.isdecimal()) else None
 
 
 def list_items(lines: list[str], start: int) -> list[int]:
@@ -446,17 +491,19 @@ def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
     m = _LIST.match(lines[i])
     assert m is not None
     bullet = m.group(2)[-1]
-    while True:
+    while True:  # m: the match of this item's marker line
         if items is not None:
             items.append(i)
-        m = _LIST.match(lines[i])
-        assert m is not None
-        width = len(m.group(1)) + len(m.group(2))
+        width = m.end(2)  # the marker's indentation and the marker
         spaces = len(m.group(3).expandtabs(4))
-        content = width + (spaces if 1 <= spaces <= 4 and lines[i][m.end() :].strip() else 1)
-        lazy = _continues_paragraph(lines[i][m.end() :])
+        rest = lines[i][m.end() :]
+        content = width + (spaces if 1 <= spaces <= 4 and rest.strip() else 1)
+        # Whether a line indented less may continue the item's paragraph lazily depends on
+        # its last line inside the item: worked out only when such a line comes.
+        last, lazy = rest, None
         i += 1
         last_blank = False
+        nxt = None  # the match of a list marker on the line the item ends at
         while i < n:
             line = lines[i]
             if not line.strip():
@@ -465,17 +512,23 @@ def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
                 continue
             if _indent(line) >= content:
                 last_blank = False
-                lazy = _continues_paragraph(line)
+                last, lazy = line, None
                 i += 1
                 continue
             # A list marker indented less than the item's content never continues its
             # paragraph (markdown-it ends the paragraph there; a same-list item follows).
-            if lazy and not last_blank and not _interrupts(line) and not _LIST.match(line):
-                i += 1  # a lazy continuation of the item's paragraph
-                continue
+            if not last_blank:
+                nxt = _list_marker(line)
+                if nxt is None:
+                    if lazy is None:
+                        lazy = _continues_paragraph(last)
+                    if lazy and not _interrupts(line):
+                        i += 1  # a lazy continuation of the item's paragraph
+                        continue
             break
         if i < n:
-            nxt = _LIST.match(lines[i])
+            if nxt is None:
+                nxt = _list_marker(lines[i])
             # "* * *" is a thematic break, which ends the list, not an item (it takes three
             # marks, so most lines need no regular expression to tell).
             if (
@@ -484,6 +537,7 @@ def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
                 and _indent(lines[i]) < 4
                 and not (lines[i].count(bullet) >= 3 and _HR.match(lines[i]))
             ):
+                m = nxt
                 continue  # the next item of the same list
         # Trailing blank lines are not part of the list.
         while i > 0 and not lines[i - 1].strip():
@@ -900,10 +954,13 @@ _BLOCK_MARKS = re.compile(
     re.M,
 )
 _LEAD_MARKS = re.compile(r"\n {0,3}(?=[>#])(?:>[ \t]?)*(?:#{1,6}[ \t]+)?")
-_LIST_MARK = re.compile(r"\n( *)(?:[-+*]|\d{1,9}[.)])[ \t]+")
+# List markers: those at the margin (most) become "• " without a call per item; indented ones
+# keep two spaces of indentation per level (_bullet).
+_LIST_MARK = re.compile(r"\n(?:[-+*]|\d{1,9}[.)])[ \t]+")
+_INDENTED_LIST_MARK = re.compile(r"\n( +)(?:[-+*]|\d{1,9}[.)])[ \t]+")
 _CLOSING_HASHES = re.compile(r"[ \t]+#+[ \t]*$")
 _TABLE_ROW = re.compile(r"\n[ \t]*\|(.*?)\|?[ \t]*$", re.M)
-_BLANKS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_BLANKS = re.compile(r"\n[ \t]*\n[ \t\n]*")
 
 
 def _bullet(m: re.Match[str]) -> str:
@@ -921,7 +978,8 @@ def plain_text(lines: list[str]) -> str:
         return ""
     text = _BLOCK_MARKS.sub("\n", text)
     text = _LEAD_MARKS.sub("\n", text)
-    text = _LIST_MARK.sub(_bullet, text)
+    text = _LIST_MARK.sub("\n• ", text)
+    text = _INDENTED_LIST_MARK.sub(_bullet, text)
     if "#" in text:  # only lines with a hash can end in closing hashes
         text = "\n".join(
             _CLOSING_HASHES.sub("", line) if "#" in line else line for line in text.split("\n")

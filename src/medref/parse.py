@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import datetime as _dt
 import itertools
+import os
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -65,8 +66,13 @@ def _markdown() -> Any:
 
 def read_text(path: Path) -> tuple[str, list[Problem]]:
     """Decode a monograph file. Raises OSError; binary files raise ValueError."""
-    with path.open("rb") as fh:
-        data = fh.read(MAX_FILE_BYTES + 1)
+    with open(path, "rb") as fh:
+        # A read is given the file's size: asked for the limit, it would set that much
+        # memory aside for every file.
+        size = min(os.fstat(fh.fileno()).st_size, MAX_FILE_BYTES)
+        data = fh.read(size + 1)
+        if len(data) > size:  # grew since, or a size not known (a pipe): up to the limit
+            data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     if len(data) > MAX_FILE_BYTES:
         raise ValueError(f"larger than {MAX_FILE_BYTES // 2**20} MiB, not a monograph")
     problems: list[Problem] = []

@@ -25,14 +25,16 @@ from medref.index.queries import BuildReport
 from medref.index.rows import Progress, Record, parse_all, words_of
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
 from medref.index.schema import (
+    FTS_BUILD_SETTINGS,
+    FTS_SETTINGS,
     RANKING_COLUMNS,
+    configure_fts,
     connect,
     create,
     doc_rowids,
     ranking_values,
     section_rowid,
     set_meta,
-    unzip,
     writing,
 )
 from medref.signals import cleanup_on_termination, uninterrupted
@@ -72,11 +74,7 @@ class Writer:
             sections = conn.execute(
                 "SELECT heading, body FROM sectext WHERE rowid BETWEEN ? AND ?", span
             )
-            self.df.subtract(
-                words_of(
-                    entry["title"], entry["aliases"], ((h, unzip(b) or "") for h, b in sections)
-                )
-            )
+            self.df.subtract(words_of(entry["title"], entry["aliases"], sections))
         # The 'delete' command needs the values that were indexed, read back via the view.
         indexed = conn.execute(
             "SELECT rowid, title, aliases, meta, heading, body FROM sections"
@@ -145,7 +143,7 @@ class Writer:
         rowids = [section_rowid(doc, i) for i in range(len(r.rows))]
         conn.executemany(
             "INSERT INTO sectext(rowid, heading, body) VALUES (?,?,?)",
-            [(rowid, row.heading, row.zipped) for rowid, row in zip(rowids, r.rows, strict=True)],
+            [(rowid, row.heading, row.text) for rowid, row in zip(rowids, r.rows, strict=True)],
         )
         conn.executemany(
             "INSERT INTO secmeta(rowid, key, label, part) VALUES (?,?,?,?)",
@@ -168,14 +166,11 @@ class Writer:
 
     def flush_words(self) -> None:
         conn = self.conn
-        for word, delta in self.df.items():
-            if delta == 0:
-                continue
-            conn.execute(
-                "INSERT INTO words(word, df) VALUES (?, ?)"
-                " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
-                (word, delta),
-            )
+        conn.executemany(
+            "INSERT INTO words(word, df) VALUES (?, ?)"
+            " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
+            (item for item in self.df.items() if item[1]),
+        )
         conn.execute("DELETE FROM words WHERE df <= 0")
         self.df.clear()
 
@@ -334,12 +329,16 @@ def build_file(
                 conn.execute("PRAGMA journal_mode = OFF")  # a failed build is thrown away whole
                 conn.execute("PRAGMA synchronous = OFF")
                 create(conn)
+                # The index is written in as few segments as memory allows, merged once by
+                # 'optimize' below (see FTS_BUILD_SETTINGS).
+                configure_fts(conn, FTS_BUILD_SETTINGS)
                 report = sync(conn, corpora, state, progress, warn, full=True)
                 # Merge the FTS5 index's segments into one: each search term is then looked
                 # up in one b-tree instead of one per segment
                 # (https://sqlite.org/fts5.html#the_optimize_command).
                 conn.execute("INSERT INTO fts(fts) VALUES('optimize')")
                 conn.execute("INSERT INTO ranking(ranking) VALUES('optimize')")
+                configure_fts(conn, FTS_SETTINGS)  # later updates write and merge as usual
                 conn.execute("PRAGMA journal_mode = DELETE")
             finally:
                 conn.close()

@@ -23,11 +23,11 @@ from medref.index.schema import (
     BUSY_TIMEOUT_MS,
     connect,
     create,
+    damage_reason,
     index_path,
     index_state,
     is_damage,
     is_valid,
-    register_functions,
     set_meta,
     writing,
 )
@@ -334,7 +334,7 @@ def open_index(
                 conn.close()
         if is_damage(exc) and not rebuild:
             # Met while checking or updating the index, before any output: rebuild it once.
-            warn(damaged_message(str(exc)))
+            warn(damaged_message(damage_reason(exc)))
             return open_index(
                 corpora, rebuild=True, dirty=dirty, progress=progress, warn=warn, notice=notice
             )
@@ -421,11 +421,12 @@ def with_index(
                     ) from None
                 raise
             if rebuilt or index.path is None:
+                reason = damage_reason(exc)
                 raise CacheProblem(
-                    f"the index cache at {index.path} is still damaged after a rebuild ({exc})",
+                    f"the index cache at {index.path} is still damaged after a rebuild ({reason})",
                     hint="check the disk it is on",
                 ) from None
-            warn(damaged_message(str(exc)))
+            warn(damaged_message(damage_reason(exc)))
             rebuild = rebuilt = True
 
 
@@ -445,7 +446,6 @@ def quick_completions(corpora: list[Corpus], prefix: str) -> list[str]:
     path = index_path(corpora)
     if path.is_file():
         conn = sqlite3.connect(path.as_uri() + "?mode=ro", uri=True)
-        register_functions(conn)
         try:
             if is_valid(conn, path):
                 return Index(conn, path, corpora, BuildReport()).completions(prefix)

@@ -17,7 +17,7 @@ import zlib
 from pathlib import Path
 from typing import NamedTuple
 
-from medref.index.schema import SCHEMA_VERSION, ZLIB_LEVEL, unzip
+from medref.index.schema import SCHEMA_VERSION, ZLIB_LEVEL
 
 # The most recent pages kept; older ones make room.
 PAGES_KEPT = 200
@@ -56,7 +56,7 @@ def read(conn: sqlite3.Connection, doc: int, key: str) -> str | None:
     row = conn.execute("SELECT code, text FROM pages WHERE doc=? AND key=?", (doc, key)).fetchone()
     if row is None or not _unchanged(row[0]):
         return None
-    return unzip(row[1])
+    return zlib.decompress(row[1]).decode()
 
 
 def keep(where: Slot, key: str, text: str) -> None:

@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from itertools import islice
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from medref.corpus import PROJECT_FILE_REASON, Assigned, is_project_file, written_as_monograph
-from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS, ZLIB_LEVEL
+from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS
 from medref.models import list_entry
 from medref.names import fold, name_key
 
@@ -28,6 +28,7 @@ PARALLEL_THRESHOLD = 200
 # are cut, and words in different passages of one section do not match together.
 PASSAGE_CHARS = 100_000
 Progress = Callable[[int, int], None]
+Item = tuple[Assigned, str]  # a file to parse, and the label of its corpus
 
 
 _WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: no digits or underscores
@@ -43,8 +44,7 @@ class SectionRow(NamedTuple):
     key: str
     label: str
     heading: str
-    text: str
-    zipped: bytes  # text, compressed, as stored
+    text: str  # as indexed and stored
     part: int  # 0 for a section's first passage
 
 
@@ -121,9 +121,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         key, label, heading, _text, n = cut[MAX_SECTIONS - 1]
         rest = "\n".join(f"{c[2]}\n{c[3]}" for c in cut[MAX_SECTIONS - 1 :])
         cut = [*cut[: MAX_SECTIONS - 1], (key, label, heading, rest, n)]
-    rows = [
-        SectionRow(k, lb, h, t, zlib.compress(t.encode(), ZLIB_LEVEL), n) for k, lb, h, t, n in cut
-    ]
+    rows = [SectionRow(*c) for c in cut]
     keys = list(dict.fromkeys(s.key for s in head.outline.sections))
     return Record(
         a,
@@ -203,7 +201,7 @@ class Batch(NamedTuple):
     df: Counter[str]
 
 
-def _parse_batch(batch: list[tuple[Assigned, str]]) -> Batch:
+def _parse_batch(batch: list[Item]) -> Batch:
     # Counting the words here sends each word to the writer once per batch, not once per
     # file, and spares the writer (the build's one serial step) most of the counting.
     records = [parse_one(a, label) for a, label in batch]
@@ -214,7 +212,49 @@ def _parse_batch(batch: list[tuple[Assigned, str]]) -> Batch:
     return Batch([r._replace(words=[]) for r in records], df)
 
 
-def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> Iterator[Batch]:
+# What a worker sends the writer for a batch: each record as a plain tuple without its
+# Assigned (the writer has it), sections as plain tuples, and the counts as a plain dict.
+# NamedTuples and Counters pickle through Python methods, object by object, both ways.
+Sent = tuple[list[tuple[Any, ...]], dict[str, int]]
+_ROWS = Record._fields.index("rows")
+
+
+def _parse_to_send(batch: list[Item]) -> Sent:
+    parsed = _parse_batch(batch)
+    records = [(*r[1:_ROWS], [tuple(s) for s in r.rows], *r[_ROWS + 1 :]) for r in parsed.records]
+    return records, dict(parsed.df)
+
+
+def _received(batch: list[Item], sent: Sent) -> Batch:
+    """The batch a worker parsed, as _parse_batch made it."""
+    records, df = sent
+    out = []
+    for (assigned, _label), fields in zip(batch, records, strict=True):
+        record = Record._make((assigned, *fields))
+        record.rows[:] = [SectionRow._make(s) for s in record.rows]
+        out.append(record)
+    return Batch(out, Counter(df))
+
+
+# Parsed batches a worker may have ready ahead of the writer: they wait in memory, and the
+# writer (one process) can be the slower side.
+AHEAD_PER_WORKER = 2
+
+
+BATCH_FILES = 64  # files per batch sent to a worker
+FIRST_BATCH_FILES = 8  # the first batches are smaller: the writer starts sooner
+
+
+def _batches(todo: list[Item]) -> Iterator[list[Item]]:
+    """The files in batches of BATCH_FILES, after a few smaller ones (each twice the last)."""
+    size, start = FIRST_BATCH_FILES, 0
+    while start < len(todo):
+        yield todo[start : start + size]
+        start += size
+        size = min(size * 2, BATCH_FILES)
+
+
+def parse_all(todo: list[Item], progress: Progress | None) -> Iterator[Batch]:
     """Parse files in batches, in worker processes when there are enough of them."""
     total = len(todo)
     if total < PARALLEL_THRESHOLD or (os.cpu_count() or 1) < 2:
@@ -226,17 +266,28 @@ def parse_all(todo: list[tuple[Assigned, str]], progress: Progress | None) -> It
     from concurrent.futures import ProcessPoolExecutor
 
     workers = min(os.cpu_count() or 2, 8)
-    size = 64
-    batches = [todo[i : i + size] for i in range(0, total, size)]
+    batches = _batches(todo)
     done = 0
     with ProcessPoolExecutor(
         max_workers=workers, initializer=_worker_init, initargs=(os.getpid(),)
     ) as pool:
-        for batch in pool.map(_parse_batch, batches):
-            yield batch
-            done += len(batch.records)
-            if progress:
-                progress(done, total)
+        pending = deque(
+            (b, pool.submit(_parse_to_send, b)) for b in islice(batches, workers * AHEAD_PER_WORKER)
+        )
+        try:
+            while pending:
+                items, future = pending.popleft()
+                batch = _received(items, future.result())
+                following = next(batches, None)
+                if following is not None:  # before this batch is written: workers stay busy
+                    pending.append((following, pool.submit(_parse_to_send, following)))
+                yield batch
+                done += len(batch.records)
+                if progress:
+                    progress(done, total)
+        finally:
+            for _items, future in pending:  # stopped early (an error, Ctrl-C): drop the rest
+                future.cancel()
 
 
 def ingredient_names(title: str) -> list[str]:

@@ -8,6 +8,7 @@ rebuilt from scratch (build.py), never migrated.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import sqlite3
 import zlib
@@ -25,15 +26,18 @@ from medref.models import Monograph
 # 17: unreadable files indexed apart, checked on every command; table rows, link addresses
 # and HTML list items in blocks; 18: skipped project files; 19: more heading shapes read as
 # sections, brand names from Alternate Names as aliases; 20: rendered pages kept; 21: the
-# ranking table, one row per monograph, its sections grouped by the tier of their kind).
-SCHEMA_VERSION = 21
+# ranking table, one row per monograph, its sections grouped by the tier of their kind;
+# 22: section text stored as text, not compressed: a build no longer compresses every
+# section, nor a snippet decompresses it).
+SCHEMA_VERSION = 22
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
 MAX_SECTIONS = 1 << SECTION_BITS
 
 
-# zlib level for stored text: 1 is half the time of the default 6 here, and 2-10% larger.
+# zlib level for stored monographs (docs.data): 1 is half the time of the default 6 here,
+# and 2-10% larger.
 ZLIB_LEVEL = 1
 SCHEMA = """
 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;
@@ -59,8 +63,9 @@ CREATE INDEX docs_set_aside ON docs(path, stamp)
 CREATE TABLE names (norm TEXT NOT NULL, doc INTEGER NOT NULL, rank INTEGER NOT NULL);
 CREATE INDEX names_norm ON names(norm);
 -- One row per section; its rowid is (doc << SECTION_BITS) + its position in the monograph.
--- The text is zlib-compressed: FTS5 reads it only to make snippets.
-CREATE TABLE sectext (rowid INTEGER PRIMARY KEY, heading TEXT NOT NULL, body BLOB NOT NULL);
+-- The text is stored as it is indexed: FTS5 reads it to make snippets, and a 'delete' reads it
+-- back (compressing it cost the build more than any other step of writing a section).
+CREATE TABLE sectext (rowid INTEGER PRIMARY KEY, heading TEXT NOT NULL, body TEXT NOT NULL);
 -- Each section's identity, narrow, so ranking and filtering never read the text rows.
 -- `part`: a long section is indexed as passages of at most PASSAGE_CHARS (0 is the first), so
 -- no one FTS5 row is huge (snippet() slows down with the square of a row's matches).
@@ -69,10 +74,9 @@ CREATE TABLE secmeta (
 );
 CREATE INDEX secmeta_parts ON secmeta(part) WHERE part > 0;  -- usually empty
 -- What FTS5 indexes, one row per section: the monograph's names and tags (stored once, in
--- docs) beside the section's own heading and text. medref_unzip() is registered on every
--- connection (connect).
+-- docs) beside the section's own heading and text.
 CREATE VIEW sections(rowid, title, aliases, meta, heading, body) AS
-    SELECT t.rowid, d.title, d.aliases, d.meta, t.heading, medref_unzip(t.body)
+    SELECT t.rowid, d.title, d.aliases, d.meta, t.heading, t.body
     FROM sectext t JOIN docs d ON d.doc = t.rowid >> {bits};
 -- External-content FTS5 table over that view (https://sqlite.org/fts5.html#external_content_tables):
 -- the text is stored once, and rows are removed with the special 'delete' command.
@@ -171,26 +175,7 @@ BUSY_TIMEOUT_MS = 30_000
 def connect(path: Path | str) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    register_functions(conn)
     return conn
-
-
-def register_functions(conn: sqlite3.Connection) -> None:
-    conn.create_function("medref_unzip", 1, _sql_unzip, deterministic=True)
-
-
-# Stored text that medref_unzip could not decompress, in this process. SQLite reports a
-# function's failure as a bare error ("SQL logic error" inside FTS5's snippet()), so
-# is_damage looks here to tell damage from other errors.
-unzip_failures: list[BaseException] = []
-
-
-def _sql_unzip(data: bytes | None) -> str | None:
-    try:
-        return unzip(data)
-    except (zlib.error, UnicodeDecodeError) as exc:
-        unzip_failures.append(exc)
-        raise
 
 
 # names.rank: 0 id, 1 title, 2 alias, 3 one ingredient of a combination product.
@@ -206,31 +191,39 @@ def unpack(data: bytes) -> Monograph:
     return Monograph.from_cache(json.loads(zlib.decompress(data)))
 
 
-def unzip(data: bytes | None) -> str | None:
-    return None if data is None else zlib.decompress(data).decode()
-
-
 def is_damage(exc: BaseException) -> bool:
     """Is this error a sign that the index file is damaged, so that a rebuild mends it?
 
-    SQLite's "malformed", "not a database" and "vtable constructor failed" errors, and a
-    stored row that does not
-    decompress or decode (also when medref_unzip meets it inside a query, which SQLite
-    reports as an error of its own: see unzip_failures). A locked or busy
-    database, a full disk, an I/O or permission error is never damage: rebuilding would not
-    help, and could replace an index another process is writing.
+    SQLite's "malformed", "not a database" and "vtable constructor failed" errors, a stored
+    monograph that does not decompress or decode, and stored text that is not UTF-8 (which
+    medref never writes). A locked or busy database, a full disk, an I/O or permission error
+    is never damage: rebuilding would not help, and could replace an index another process
+    is writing.
     """
     if isinstance(exc, zlib.error | UnicodeDecodeError | json.JSONDecodeError):
         return True
     if isinstance(exc, sqlite3.DatabaseError):
-        if unzip_failures:
-            unzip_failures.clear()
-            return True
         text = str(exc).lower()
         # "vtable constructor failed": the full-text table's own settings could not be read
         # (a damaged fts_config page); nothing but damage makes a table we created fail so.
-        return "malformed" in text or "not a database" in text or "vtable constructor" in text
+        # Text that is not UTF-8 (a snippet of a damaged section row, say) is not what
+        # medref wrote.
+        return (
+            "malformed" in text
+            or "not a database" in text
+            or "vtable constructor" in text
+            or _NOT_UTF8 in text
+        )
     return False
+
+
+_NOT_UTF8 = "could not decode to utf-8"  # Python's sqlite3, reading text that is not UTF-8
+
+
+def damage_reason(exc: BaseException) -> str:
+    """What is damaged, for the one warning line: the error's own words, except where they
+    quote the garbled text."""
+    return "stored text is not UTF-8" if _NOT_UTF8 in str(exc).lower() else str(exc)
 
 
 def is_valid(conn: sqlite3.Connection, path: Path) -> bool:
@@ -274,6 +267,20 @@ def create(conn: sqlite3.Connection) -> None:
             ) from exc
         raise
     conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+# FTS5's defaults (https://sqlite.org/fts5.html): segments are merged as they are written
+# once 4 share a level ('automerge'), and at once when 16 do ('crisismerge').
+FTS_SETTINGS = {"automerge": 4, "crisismerge": 16}
+# A full build merges the segments it writes once, by 'optimize', and not on the way unless
+# 64 pile up on one level.
+FTS_BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64}
+
+
+def configure_fts(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
+    """Set how FTS5 writes and merges the full-text tables' segments."""
+    for table, (option, value) in itertools.product(("fts", "ranking"), settings.items()):
+        conn.execute(f"INSERT INTO {table}({table}, rank) VALUES(?, ?)", (option, value))
 
 
 def set_meta(conn: sqlite3.Connection, meta: dict[str, str]) -> None:
