@@ -397,6 +397,7 @@ _LINES = st.sampled_from(
 @example(lines=["* apple", "* * *", "   1. nested number"], size=1)
 @example(lines=["1. one", "   * nested", "2. two", "* apple", "10. ten"], size=1)
 @example(lines=["* see *this* too", "*      code in an item", "* apple"], size=1)
+@example(lines=["*      code in an item", "lazy line", "2. two"], size=1)
 def test_long_lists_parse_the_same_in_slices(lines: list[str], size: int) -> None:
     import medref.parse as parse_mod
 

@@ -500,7 +500,9 @@ def _list_end(lines: list[str], i: int, items: list[int] | None = None) -> int:
         content = width + (spaces if 1 <= spaces <= 4 and rest.strip() else 1)
         # Whether a line indented less may continue the item's paragraph lazily depends on
         # its last line inside the item: worked out only when such a line comes.
-        last, lazy = rest, None
+        # Five or more spaces after the marker: the item opens with indented code, which no
+        # line continues lazily.
+        last, lazy = rest, (False if spaces > 4 and rest.strip() else None)
         i += 1
         last_blank = False
         nxt = None  # the match of a list marker on the line the item ends at
