@@ -176,3 +176,33 @@ def test_a_page_read_before_the_index_changed_is_not_kept(isolated: Path, tmp_pa
     fresh = lib.page("zorbex", "key")
     lib.keep_page(fresh, "FRESH PAGE\n")
     assert lib.page("zorbex", "key").text == "FRESH PAGE\n"
+
+
+def test_a_page_read_before_a_rebuild_is_not_kept(isolated: Path, tmp_path: Path) -> None:
+    """A rebuild writes a new index file at the same path, where doc numbers may belong to
+    other monographs: a page read from the old file is not kept in the new one."""
+    from medref import Library
+    from medref.index import with_index
+
+    corpus = tmp_path / "corpus"
+    write(corpus, "beta.md", monograph_text("Beta"))
+    lib = Library([corpus])
+    page = lib.page("beta", "key")
+    write(corpus, "aaa.md", monograph_text("Aaa"))  # takes beta's doc number in a new build
+    with_index(lib.corpora, lambda _ix: None, rebuild=True)
+    lib.keep_page(page, "STALE PAGE\n")
+    assert _pages(_db(isolated, corpus)) == []
+    assert lib.page("aaa", "key").text is None
+
+
+def test_replacing_a_page_keeps_room_for_as_many(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from medref import Library
+    from medref.index import pages
+
+    monkeypatch.setattr(pages, "PAGES_KEPT", 2)
+    lib = Library()
+    for key in ("a", "b", "b"):  # "b" kept twice: the second replaces the first
+        lib.keep_page(lib.page("colostrum", key), f"page {key}\n")
+    assert [key for key, _text in _pages(_db(isolated))] == ["a", "b"]

@@ -34,11 +34,16 @@ class Slot(NamedTuple):
 
 
 def drop_all(conn: sqlite3.Connection) -> None:
-    """Forget every page, and mark the index as changed, inside the caller's transaction."""
+    """Forget every page, and mark the index as changed, inside the caller's transaction.
+
+    The mark is random, not a count: a rebuilt index is a new file at the same path, and a
+    page read from the old file must not pass for one of the new (its doc numbers differ).
+    """
     conn.execute("DELETE FROM pages")
     conn.execute(
-        "INSERT INTO meta(key, value) VALUES ('generation', '1')"
-        " ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1"
+        "INSERT INTO meta(key, value) VALUES ('generation', ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (os.urandom(8).hex(),),
     )
 
 
@@ -81,7 +86,8 @@ def keep(where: Slot, key: str, text: str) -> None:
             )
             # A replaced row gets the next rowid, so rowids order pages by when kept.
             conn.execute(
-                "DELETE FROM pages WHERE rowid <= (SELECT max(rowid) FROM pages) - ?",
+                "DELETE FROM pages WHERE rowid NOT IN"
+                " (SELECT rowid FROM pages ORDER BY rowid DESC LIMIT ?)",
                 (PAGES_KEPT,),
             )
         conn.execute("COMMIT")
