@@ -372,10 +372,16 @@ def test_two_processes_building_at_once_both_succeed(tmp_path: Path) -> None:
     assert medref("--corpus", str(root), "show", "colostrum", "--json").returncode == 0
 
 
+@pytest.fixture(scope="session")
+def slow_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Enough monographs that a build is still running a second after it starts (read only)."""
+    return synthetic(tmp_path_factory.mktemp("slow"), 3000)
+
+
 @pytest.mark.cold_cache
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL])
-def test_interrupted_build_is_never_used(tmp_path: Path, sig: int) -> None:
-    root = synthetic(tmp_path, 3000)  # still building a second after it starts
+def test_interrupted_build_is_never_used(slow_corpus: Path, sig: int) -> None:
+    root = slow_corpus
     proc = subprocess.Popen(
         [sys.executable, "-m", "medref", "--corpus", str(root), "list"],
         stdout=subprocess.PIPE,

@@ -24,10 +24,13 @@ def test_wheel_installs_and_shows_colostrum_from_another_directory(tmp_path: Pat
     )
     wheel = next(dist.glob("medref-*.whl"))
     env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
+    venv.create(env_dir)  # without pip of its own: this pip installs into it (--python)
     bindir = env_dir / ("Scripts" if os.name == "nt" else "bin")
+    python = str(bindir / "python")
     subprocess.run(
-        [str(bindir / "python"), "-m", "pip", "install", "-q", str(wheel)], check=True, timeout=600
+        [sys.executable, "-m", "pip", "--python", python, "install", "-q", str(wheel)],
+        check=True,
+        timeout=600,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
