@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, Run, monograph_text, write
+from conftest import FIXTURES, Proc, Run, monograph_text, write
 from medref import __version__
 from medref.models import CANONICAL_KEYS
 
@@ -442,3 +442,11 @@ def test_a_start_builds_only_the_command_it_runs(run: R, monkeypatch: pytest.Mon
     built.clear()
     listed = run("--help").out
     assert set(built) == set(cli.COMMANDS) and all(f"  {name} " in listed for name in built)
+
+
+def test_show_raw_with_json_is_a_usage_error(medref: Callable[..., Proc]) -> None:
+    """--raw used to be ignored beside --json, silently: say so instead."""
+    both = medref("show", "colostrum", "--json", "--raw")
+    assert both.code == 2 and both.out == ""
+    assert json.loads(both.err)["error"]["code"] == "usage"
+    assert "--raw and --json" in json.loads(both.err)["error"]["message"]

@@ -319,6 +319,12 @@ def show(
     out = opts.output(as_json)
 
     def body() -> None:
+        if as_json and raw:
+            from medref.errors import UsageError
+
+            raise UsageError(
+                "--raw and --json cannot be combined (--json gives each section's Markdown)"
+            )
         lib = opts.library()
         rendered = not (as_json or raw)
         # A rendered page is kept for the next show in the same layout (Library.keep_page).
