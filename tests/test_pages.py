@@ -206,3 +206,22 @@ def test_replacing_a_page_keeps_room_for_as_many(
     for key in ("a", "b", "b"):  # "b" kept twice: the second replaces the first
         lib.keep_page(lib.page("colostrum", key), f"page {key}\n")
     assert [key for key, _text in _pages(_db(isolated))] == ["a", "b"]
+
+
+def test_a_refresh_that_changes_nothing_keeps_the_pages(isolated: Path) -> None:
+    """Another process may have applied an edit already: the writer then changes nothing,
+    and the pages stay; the first change drops them."""
+    from medref import Library
+    from medref.index.build import Writer
+    from medref.index.schema import writing
+
+    lib = Library()
+    lib.keep_page(lib.page("colostrum", "key"), "KEPT PAGE\n")
+    conn = _db(isolated)
+    conn.isolation_level = None
+    with writing(conn):
+        Writer(conn).flush_words()
+    assert lib.page("colostrum", "key").text == "KEPT PAGE\n"
+    with writing(conn):
+        Writer(conn).remove(0)  # a change (of no doc): the pages go
+    assert lib.page("colostrum", "key").text is None

@@ -59,12 +59,19 @@ class Writer:
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
         self.df: Counter[str] = Counter()
-        # A kept page may show any monograph's data (a hand-written monograph lists the
-        # imported labels of its name), so every change drops them all, and a page rendered
-        # from the index as it was is not kept afterwards (pages.keep).
-        pages.drop_all(conn)
+        self.changed = False
+
+    def _changing(self) -> None:
+        """Before the first change: a kept page may show any monograph's data (a
+        hand-written monograph lists the imported labels of its name), so any change drops
+        them all, and a page rendered from the index as it was is not kept afterwards
+        (pages.keep). A writer that changes nothing leaves them."""
+        if not self.changed:
+            self.changed = True
+            pages.drop_all(self.conn)
 
     def remove(self, doc: int) -> None:
+        self._changing()
         conn = self.conn
         row = conn.execute("SELECT active, listing FROM docs WHERE doc=?", (doc,)).fetchone()
         span = doc_rowids(doc)
@@ -101,6 +108,7 @@ class Writer:
 
     def put(self, r: Record, doc: int | None = None) -> None:
         """Insert or replace one file's rows."""
+        self._changing()
         conn = self.conn
         a = r.assigned
         e = a.entry
