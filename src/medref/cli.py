@@ -58,11 +58,14 @@ class Commands(MutableMapping[str, Any]):
     def __delitem__(self, name: str) -> None:
         del self._made[name]
 
+    def _names(self) -> dict[str, None]:
+        return dict.fromkeys([*COMMANDS, *self._made])
+
     def __iter__(self) -> Iterator[str]:
-        return iter(dict.fromkeys([*COMMANDS, *self._made]))
+        return iter(self._names())
 
     def __len__(self) -> int:
-        return len(dict.fromkeys([*COMMANDS, *self._made]))
+        return len(self._names())
 
 
 class RootGroup(TyperGroup):

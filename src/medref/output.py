@@ -12,7 +12,7 @@ import os
 import re
 import sys
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from medref.errors import MedrefError
@@ -145,27 +145,28 @@ class Output:
         `keep`, if given, receives the text printed, once all of it was printed, when it is
         at most KEPT_CHARS long (to be shown again with `replay`).
         """
-        sink = _Sink(self.tty and self.pager is not False, self.pager, keep is not None)
-        console = make_console(self.color, file=sink, width=self.width)
-        try:
+        with self._sink(record=keep is not None) as sink:
+            console = make_console(self.color, file=sink, width=self.width)
             for part in parts:
                 # Every part is laid out within the width, so cropping each line to it again
                 # (Rich's default, a pass over every segment) changes nothing.
                 console.print(part, crop=False)
-        except BaseException:
-            sink.abort()  # Ctrl-C or a closed pipe: leave no pager waiting for more
-            raise
-        sink.close()
         if keep is not None and sink.printed is not None:
             keep("".join(sink.printed))
 
     def replay(self, text: str) -> None:
         """Print text that render_parts printed before, in the same layout, paged alike."""
-        sink = _Sink(self.tty and self.pager is not False, self.pager)
-        try:
+        with self._sink() as sink:
             sink.write(text)
+
+    @contextlib.contextmanager
+    def _sink(self, record: bool = False) -> Iterator[_Sink]:
+        """Where rendered text goes (stdout or the pager), closed once all of it is written."""
+        sink = _Sink(self.tty and self.pager is not False, self.pager, record)
+        try:
+            yield sink
         except BaseException:
-            sink.abort()
+            sink.abort()  # Ctrl-C or a closed pipe: leave no pager waiting for more
             raise
         sink.close()
 

@@ -75,32 +75,27 @@ class Writer:
         conn = self.conn
         row = conn.execute("SELECT active, listing FROM docs WHERE doc=?", (doc,)).fetchone()
         span = doc_rowids(doc)
+        # The values that were indexed, read back via the view (the 'delete' commands of
+        # both full-text tables need them), with each section's key.
+        indexed = conn.execute(
+            "SELECT v.rowid, v.title, v.aliases, v.meta, v.heading, v.body, m.key"
+            " FROM sections v JOIN secmeta m ON m.rowid = v.rowid"
+            " WHERE v.rowid BETWEEN ? AND ? ORDER BY v.rowid",
+            span,
+        ).fetchall()
         if row and row[0] and row[1] is not None:
             # The same words the rows contributed when they were put (Record.words).
             entry = json.loads(row[1])
-            sections = conn.execute(
-                "SELECT heading, body FROM sectext WHERE rowid BETWEEN ? AND ?", span
-            )
+            sections = [(r[4], r[5]) for r in indexed]
             self.df.subtract(words_of(entry["title"], entry["aliases"], sections))
-        # The 'delete' command needs the values that were indexed, read back via the view.
-        indexed = conn.execute(
-            "SELECT rowid, title, aliases, meta, heading, body FROM sections"
-            " WHERE rowid BETWEEN ? AND ? ORDER BY rowid",
-            span,
-        ).fetchall()
         conn.executemany(
             "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
             " VALUES('delete', ?, ?, ?, ?, ?, ?)",
-            indexed,
+            [r[:6] for r in indexed],
         )
         if indexed:
-            keys = dict(
-                conn.execute("SELECT rowid, key FROM secmeta WHERE rowid BETWEEN ? AND ?", span)
-            )
-            _rowid, title, aliases, meta, _h, _b = indexed[0]
-            values = ranking_values(
-                title, aliases, meta, [(keys[r[0]], r[4], r[5]) for r in indexed]
-            )
+            _rowid, title, aliases, meta, *_rest = indexed[0]
+            values = ranking_values(title, aliases, meta, [(r[6], r[4], r[5]) for r in indexed])
             conn.execute(_RANKING_DELETE, (doc, *values))
         conn.execute("DELETE FROM sectext WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM secmeta WHERE rowid BETWEEN ? AND ?", span)

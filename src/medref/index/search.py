@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import heapq
 import re
+from collections.abc import Callable
 from typing import Any
 
 from medref.index.kinds import BOILERPLATE, TIER_WEIGHTS, TIERS, weight
@@ -171,6 +173,26 @@ class _Query:
         self.forms = [spelt, exact] if spelt else [exact]
         self.negatives = [term_expr(Term(t.words, t.prefix)) for t in query.terms if t.negative]
 
+    def first_rows(
+        self,
+        conn: Any,
+        sql: str,
+        params: Callable[[list[str]], tuple[object, ...]],
+        *fixed: object,
+    ) -> list[Any]:
+        """The rows `sql` finds with the cheapest form of the query that finds any (each
+        form matches the same words; see _spelt_terms). Its parameters: params(terms) for
+        the form, then `fixed`."""
+        for terms in self.forms[:-1]:
+            rows: list[Any] = conn.execute(sql, (*params(terms), *fixed)).fetchall()
+            if rows:
+                return rows
+        return list(conn.execute(sql, (*params(self.forms[-1]), *fixed)).fetchall())
+
+    def within(self, columns: str, terms: list[str]) -> tuple[str, str]:
+        """Every term anywhere, and (less exclusions) within these columns."""
+        return self.positive(terms), self.excluding(self.positive(terms, columns))
+
     def positive(self, terms: list[str], columns: str | None = None) -> str:
         """Every term, within these columns (a column filter) if given."""
         expr = "(" + " AND ".join(terms) + ")"
@@ -252,12 +274,10 @@ def search(
     hits = []
     sql = "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?"
     for _doc, rowid, mono_id, title, key, label, score in shown:
-        row = None
-        for terms in q.forms:
-            e = q.positive(terms)
-            row = conn.execute(sql, (OPEN, CLOSE, SNIPPET_WORDS, e, rowid)).fetchone()
-            if row is not None:
-                break
+        rows = q.first_rows(
+            conn, sql, lambda terms: (OPEN, CLOSE, SNIPPET_WORDS, q.positive(terms)), rowid
+        )
+        row = rows[0] if rows else None
         snippet = _SPACE_RUNS.sub(" ", row[0] or "") if row else ""
         hits.append(Hit(mono_id, title, key, label, marks(flat_snippet(snippet)), score))
     return SearchResult(text, corrected, total, tuple(hits), query.truncated)
@@ -294,18 +314,14 @@ def _rank(
         f"SELECT rowid, bm25(ranking, {RANKING_WEIGHTS}) FROM ranking WHERE ranking MATCH ?"
         " AND +rowid IN (SELECT rowid FROM ranking WHERE ranking MATCH ?)"
     )
-    named = [doc for doc in names if members is None or doc in members]
+    named = [doc for doc in names if _member(doc, members)]
     for t in range(len(TIERS)):
         columns = " ".join(
             [NAME_COLUMNS, *(f"{name}_heading {name}_text" for name in TIERS[: t + 1])]
         )
-        for terms in q.forms:  # the cheapest form first (see _spelt_terms)
-            within = q.excluding(q.positive(terms, columns))
-            rows = conn.execute(sql, (q.positive(terms), within)).fetchall()
-            if rows or terms is q.forms[-1]:
-                break
+        rows = q.first_rows(conn, sql, functools.partial(q.within, columns))
         for doc, rank in rows:
-            if doc not in tier_of and (members is None or doc in members):
+            if doc not in tier_of and _member(doc, members):
                 tier_of[doc] = t
                 scores[doc] = -rank
         if len(tier_of) >= limit and all(doc in tier_of for doc in named):
@@ -313,7 +329,7 @@ def _rank(
     if len(tier_of) < limit:  # matched only through a prefix form: the prefix finds them
         sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
         for (doc,) in conn.execute(sql, (q.matching,)):
-            if doc not in tier_of and (members is None or doc in members):
+            if doc not in tier_of and _member(doc, members):
                 tier_of[doc] = UNTIERED
     # Evidence as a share of the best: bm25 gives a word that most monographs hold almost no
     # weight (its idf), so only the order of the raw scores means anything.
@@ -433,12 +449,11 @@ def _own_evidence(conn: Any, q: _Query, rowids: list[int]) -> dict[int, float]:
     )
     out: dict[int, float] = {}
     for rowid in rowids:
-        row = None
-        for terms in q.forms:
-            row = conn.execute(sql, (OPEN, CLOSE, OPEN, CLOSE, q.positive(terms), rowid)).fetchone()
-            if row is not None:
-                break
-        if row is not None:
+        found = q.first_rows(
+            conn, sql, lambda terms: (OPEN, CLOSE, OPEN, CLOSE, q.positive(terms)), rowid
+        )
+        if found:
+            row = found[0]
             heading, text = row[0] or "", row[1] or ""
             hits = w["heading"] * heading.count(OPEN) + w["body"] * text.count(OPEN)
             out[rowid] = hits / max(1, len(heading.split()) + len(text.split()))
@@ -448,12 +463,9 @@ def _own_evidence(conn: Any, q: _Query, rowids: list[int]) -> dict[int, float]:
 def _section_rows(conn: Any, q: _Query, lo: int, hi: int, own_text: bool = False) -> list[int]:
     """The rowids of a monograph's sections that match (in their own text, if asked)."""
     sql = "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?"
-    for terms in q.forms:
-        e = q.own_text(terms) if own_text else q.positive(terms)
-        rows = [r for (r,) in conn.execute(sql, (e, lo, hi))]
-        if rows:
-            return rows
-    return []
+    form = q.own_text if own_text else q.positive
+    rows = q.first_rows(conn, sql, lambda terms: (form(terms),), lo, hi)
+    return [r for (r,) in rows]
 
 
 def _section_of(rowid: int, parts: dict[int, int]) -> int:
