@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, monograph_text, write
+from conftest import FIXTURES, Proc, monograph_text, write
 from medref.corpus import discover
 from medref.index import Index, open_index
 from medref.index.search import search
@@ -303,3 +304,57 @@ def test_a_long_section_is_indexed_as_passages_and_found_once(tmp_path: Path) ->
     assert hits == [("huge", "usage"), ("huge", "dosage")]  # the usage section once
     assert result.total == 2
     assert "**Lorem**" in result.hits[0].snippet
+
+
+def test_a_phrase_matches_in_order_and_its_snippet_marks_the_phrase(
+    tmp_path: Path, medref: Callable[..., Proc]
+) -> None:
+    """The sections table keeps no word positions (schema.py): the ranking table checks a
+    phrase's order, and the snippet marks the phrase from a copy that keeps them."""
+    root_dir = tmp_path / "c"
+    write(
+        root_dir,
+        "a/one.md",
+        monograph_text(
+            "Onemine", "### Precautions\nA known velmar tazzle rules it out: it holds velmar fat.\n"
+        ),
+    )
+    write(
+        root_dir,
+        "b/two.md",
+        monograph_text("Twomine", "### Precautions\nNo tazzle reported; taken with velmar.\n"),
+    )
+    env = {"MEDREF_PATH": str(root_dir)}
+    found = medref("search", '"velmar tazzle"', "--json", env=env)
+    assert found.code == 0, found.err
+    hits = found.json()["results"]
+    assert [h["id"] for h in hits] == ["one"] and found.json()["total"] == 1
+    assert "**velmar tazzle**" in hits[0]["snippet"]
+    assert "**velmar** fat" not in hits[0]["snippet"]  # the word alone is not the phrase
+    # The words anywhere in one section, without quotes: both monographs.
+    words = medref("search", "velmar tazzle", "--json", env=env)
+    assert {h["id"] for h in words.json()["results"]} == {"one", "two"}
+
+
+def test_corrections_follow_edits_and_never_suggest_a_removed_word(
+    tmp_path: Path, medref: Callable[..., Proc]
+) -> None:
+    """The vocabulary grows with every refresh and keeps a removed monograph's words until
+    the next full build (build.Writer), but a word that matches nothing is never offered."""
+    root_dir = tmp_path / "c"
+    write(root_dir, "a/one.md", monograph_text("Onemine", "### Usage\nEases quorblatine itch.\n"))
+    two = write(root_dir, "b/two.md", monograph_text("Twomine", "### Usage\nPlain text.\n"))
+    env = {"MEDREF_PATH": str(root_dir)}
+    assert medref("search", "quorblatyne", "--json", env=env).json()["corrected_query"] == (
+        "quorblatine"
+    )
+    # An edit brings a new word: it is corrected to at once.
+    two.write_text(monograph_text("Twomine", "### Usage\nTreats zentrafolia.\n"), "utf-8")
+    os.utime(two.parent, (1, 1))  # the folder's stamp changes, as an editor's save may not
+    fixed = medref("search", "zentrafolya", "--json", env=env).json()
+    assert fixed["corrected_query"] == "zentrafolia"
+    assert [h["id"] for h in fixed["results"]] == ["two"]
+    # Its word gone, the first word is not offered, though the vocabulary still holds it.
+    (root_dir / "a" / "one.md").unlink()
+    gone = medref("search", "quorblatyne", "--json", env=env)
+    assert gone.code == 1 and gone.json()["corrected_query"] is None

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import json
 import os
 import sqlite3
 import time
-from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 from typing import NamedTuple
@@ -22,7 +20,7 @@ from medref import __version__
 from medref.corpus import Assigned, Corpus, assign_ids
 from medref.index import pages
 from medref.index.queries import BuildReport
-from medref.index.rows import Progress, Record, parse_all, words_of
+from medref.index.rows import Progress, Record, parse_all
 from medref.index.scan import ScanState, Warn, corpus_labels, save_scan
 from medref.index.schema import (
     FTS_BUILD_SETTINGS,
@@ -54,11 +52,17 @@ _RANKING_DELETE = (
 
 
 class Writer:
-    """Applies parsed files to an open connection, inside the caller's transaction."""
+    """Applies parsed files to an open connection, inside the caller's transaction.
+
+    The vocabulary (the words table, for typo correction) only grows between full builds:
+    a removed monograph's words stay until the next one. Search never suggests a word that
+    matches nothing (search._correct), and counting words per monograph to remove them
+    exactly cost a build more than any step but the full-text tables.
+    """
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self.conn = conn
-        self.df: Counter[str] = Counter()
+        self.words: set[str] = set()
         self.changed = False
 
     def _changing(self) -> None:
@@ -73,7 +77,6 @@ class Writer:
     def remove(self, doc: int) -> None:
         self._changing()
         conn = self.conn
-        row = conn.execute("SELECT active, listing FROM docs WHERE doc=?", (doc,)).fetchone()
         span = doc_rowids(doc)
         # The values that were indexed, read back via the view (the 'delete' commands of
         # both full-text tables need them), with each section's key.
@@ -83,11 +86,6 @@ class Writer:
             " WHERE v.rowid BETWEEN ? AND ? ORDER BY v.rowid",
             span,
         ).fetchall()
-        if row and row[0] and row[1] is not None:
-            # The same words the rows contributed when they were put (Record.words).
-            entry = json.loads(row[1])
-            sections = [(r[4], r[5]) for r in indexed]
-            self.df.subtract(words_of(entry["title"], entry["aliases"], sections))
         conn.executemany(
             "INSERT INTO fts(fts, rowid, title, aliases, meta, heading, body)"
             " VALUES('delete', ?, ?, ?, ?, ?, ?)",
@@ -138,7 +136,7 @@ class Writer:
             )
         if not active:
             return
-        self.df.update(r.words)
+        self.words.update(r.words)
         conn.executemany(
             "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)",
             [(norm, doc, rank) for norm, rank in r.names],
@@ -168,14 +166,10 @@ class Writer:
         conn.execute(_RANKING_INSERT, (doc, *ranked))
 
     def flush_words(self) -> None:
-        conn = self.conn
-        conn.executemany(
-            "INSERT INTO words(word, df) VALUES (?, ?)"
-            " ON CONFLICT(word) DO UPDATE SET df = df + excluded.df",
-            (item for item in self.df.items() if item[1]),
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO words(word) VALUES (?)", ((w,) for w in self.words)
         )
-        conn.execute("DELETE FROM words WHERE df <= 0")
-        self.df.clear()
+        self.words.clear()
 
 
 def sync(
@@ -302,7 +296,7 @@ def _apply(
                 skipped.add(a.entry.path)
             writer.put(record, before.doc if before else None)
             report.parsed += 1
-        writer.df.update(batch.df)
+        writer.words.update(batch.words)
     return failed, skipped
 
 

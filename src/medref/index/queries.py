@@ -327,12 +327,15 @@ def shown_name(name: str) -> str:
     return repr(short)
 
 
-def words_like(conn: sqlite3.Connection, word: str, budget: int) -> Iterable[tuple[str, int]]:
-    """Vocabulary words whose length is within budget of word's, with document counts."""
-    return conn.execute(
-        "SELECT word, df FROM words WHERE length(word) BETWEEN ? AND ?",
-        (len(word) - budget, len(word) + budget),
-    ).fetchall()
+def words_like(conn: sqlite3.Connection, word: str, budget: int) -> list[str]:
+    """Vocabulary words whose length is within budget of word's."""
+    return [
+        w
+        for (w,) in conn.execute(
+            "SELECT word FROM words WHERE length(word) BETWEEN ? AND ?",
+            (len(word) - budget, len(word) + budget),
+        )
+    ]
 
 
 class Stale(Exception):

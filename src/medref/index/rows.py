@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections import Counter, deque
-from collections.abc import Callable, Iterable, Iterator
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -66,7 +66,7 @@ class Record(NamedTuple):
     aliases: str  # joined, as indexed
     meta: str
     rows: list[SectionRow]
-    words: list[str]
+    words: Collection[str]  # the vocabulary it adds (words_of)
     skipped: str | None = None  # why a readable file is not a monograph
 
     @property
@@ -80,7 +80,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
     from medref.outline import plain_text
 
     if head is None:
-        return Record(a, error, None, None, None, False, None, [], "", "", [], [])
+        return Record(a, error, None, None, None, False, None, [], "", "", [], ())
     mono = head.monograph
     if is_project_file(a.entry.path) and not written_as_monograph(
         head.monograph.front_matter_keys, [s.key for s in head.outline.sections]
@@ -88,7 +88,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         listing = list_entry(a.id, mono.title, list(mono.aliases), [], a.entry.path)
         return Record(
             a, None, None, mono.title, json.dumps(listing, ensure_ascii=False), False, None,
-            [], "", "", [], [], PROJECT_FILE_REASON,
+            [], "", "", [], (), PROJECT_FILE_REASON,
         )  # fmt: skip
     # The parser decides each problem's level; errors mean the file was read only in part.
     warning = next(
@@ -138,7 +138,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         aliases,
         meta,
         rows,
-        list(words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows])),
+        words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows]),
     )
 
 
@@ -195,45 +195,50 @@ def _worker_init(parent: int) -> None:
 
 
 class Batch(NamedTuple):
-    """Parsed files, their words counted together (a word's number of active monographs)."""
+    """Parsed files, and the words of the active ones together."""
 
-    records: list[Record]  # with their words moved into `df`
-    df: Counter[str]
+    records: list[Record]  # with their words moved into `words`
+    words: set[str]
 
 
 def _parse_batch(batch: list[Item]) -> Batch:
-    # Counting the words here sends each word to the writer once per batch, not once per
-    # file, and spares the writer (the build's one serial step) most of the counting.
+    # One set of words per batch: the writer (the build's one serial step) takes each word
+    # once per batch, not once per file.
     records = [parse_one(a, label) for a, label in batch]
-    df: Counter[str] = Counter()
+    words: set[str] = set()
     for r in records:
         if r.active:
-            df.update(r.words)
-    return Batch([r._replace(words=[]) for r in records], df)
+            words.update(r.words)
+    return Batch([r._replace(words=()) for r in records], words)
 
 
 # What a worker sends the writer for a batch: each record as a plain tuple without its
-# Assigned (the writer has it), sections as plain tuples, and the counts as a plain dict.
-# NamedTuples and Counters pickle through Python methods, object by object, both ways.
-Sent = tuple[list[tuple[Any, ...]], dict[str, int]]
+# Assigned (the writer has it), sections as plain tuples, and the words this worker has not
+# sent before. NamedTuples pickle through Python methods, object by object, both ways.
+Sent = tuple[list[tuple[Any, ...]], list[str]]
 _ROWS = Record._fields.index("rows")
+# The words a worker process has sent: a build's vocabulary is a set, so each word need
+# reach the writer only once (a worker serves one build: parse_all's pool).
+_sent_words: set[str] = set()
 
 
 def _parse_to_send(batch: list[Item]) -> Sent:
     parsed = _parse_batch(batch)
     records = [(*r[1:_ROWS], [tuple(s) for s in r.rows], *r[_ROWS + 1 :]) for r in parsed.records]
-    return records, dict(parsed.df)
+    new = parsed.words - _sent_words
+    _sent_words.update(new)
+    return records, list(new)
 
 
 def _received(batch: list[Item], sent: Sent) -> Batch:
-    """The batch a worker parsed, as _parse_batch made it."""
-    records, df = sent
+    """The batch a worker parsed, as _parse_batch made it, less words sent before."""
+    records, words = sent
     out = []
     for (assigned, _label), fields in zip(batch, records, strict=True):
         record = Record._make((assigned, *fields))
         record.rows[:] = [SectionRow._make(s) for s in record.rows]
         out.append(record)
-    return Batch(out, Counter(df))
+    return Batch(out, set(words))
 
 
 # Parsed batches a worker may have ready ahead of the writer: they wait in memory, and the

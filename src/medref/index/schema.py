@@ -28,8 +28,9 @@ from medref.models import Monograph
 # sections, brand names from Alternate Names as aliases; 20: rendered pages kept; 21: the
 # ranking table, one row per monograph, its sections grouped by the tier of their kind;
 # 22: section text stored as text, not compressed: a build no longer compresses every
-# section, nor a snippet decompresses it).
-SCHEMA_VERSION = 22
+# section, nor a snippet decompresses it; 23: the vocabulary without counts, no word
+# positions in the sections' full-text table).
+SCHEMA_VERSION = 23
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -79,11 +80,14 @@ CREATE VIEW sections(rowid, title, aliases, meta, heading, body) AS
     SELECT t.rowid, d.title, d.aliases, d.meta, t.heading, t.body
     FROM sectext t JOIN docs d ON d.doc = t.rowid >> {bits};
 -- External-content FTS5 table over that view (https://sqlite.org/fts5.html#external_content_tables):
--- the text is stored once, and rows are removed with the special 'delete' command.
+-- the text is stored once, and rows are removed with the special 'delete' command. It
+-- keeps which columns hold a word, not where (detail=column), and no column sizes: search
+-- ranks from the ranking table, and checks a phrase's word order there (search._Query);
+-- positions would make a build write and merge about twice the data.
 CREATE VIRTUAL TABLE fts USING fts5(
     title, aliases, meta, heading, body,
-    content='sections', content_rowid='rowid',
-    tokenize='porter unicode61 remove_diacritics 2'
+    content='sections', content_rowid='rowid', detail=column, columnsize=0,
+    tokenize='{tokenize}'
 );
 -- What search ranks by, one row per active monograph (rowid = doc): its names and its
 -- sections' headings and text, grouped by the tier of their kind (kinds.TIERS; the values
@@ -92,9 +96,11 @@ CREATE VIRTUAL TABLE fts USING fts5(
 -- (https://sqlite.org/fts5.html#contentless_tables).
 CREATE VIRTUAL TABLE ranking USING fts5(
     {ranking_columns},
-    content='', tokenize='porter unicode61 remove_diacritics 2'
+    content='', tokenize='{tokenize}'
 );
-CREATE TABLE words (word TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- The vocabulary, for typo correction: every word of the monographs indexed since the last
+-- full build (build.Writer).
+CREATE TABLE words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 -- Pages `medref show` rendered, kept for the next show of the same page (pages.py); key:
 -- layout and sections; code: the files of the code that rendered it, with their stamps
 -- (JSON); text: zlib-compressed. Emptied by every change to the index (build.Writer).
@@ -108,6 +114,27 @@ CREATE TABLE folders (
     PRIMARY KEY (corpus, path)
 ) WITHOUT ROWID;
 """
+
+
+# How every full-text table splits text into words: "allergies" and "Allergy" are one word.
+TOKENIZE = "porter unicode61 remove_diacritics 2"
+
+
+def positioned_sections(conn: sqlite3.Connection, rowids: list[int]) -> str:
+    """A temporary full-text table (its name is returned) of these sections that keeps word
+    positions, which the sections table does not: for marking a phrase in a snippet."""
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.positioned USING fts5("
+        f"title, aliases, meta, heading, body, tokenize='{TOKENIZE}')"
+    )
+    conn.execute("DELETE FROM temp.positioned")
+    conn.execute(
+        "INSERT INTO temp.positioned(rowid, title, aliases, meta, heading, body)"
+        " SELECT rowid, title, aliases, meta, heading, body FROM main.sections"
+        f" WHERE rowid IN ({','.join('?' * len(rowids))})",
+        rowids,
+    )
+    return "positioned"
 
 
 # The ranking table's columns: the names, then a heading and a text column per tier.
@@ -255,9 +282,9 @@ def index_state(conn: sqlite3.Connection, path: Path) -> str | None:
 def create(conn: sqlite3.Connection) -> None:
     try:
         conn.executescript(
-            SCHEMA.replace("{bits}", str(SECTION_BITS)).replace(
-                "{ranking_columns}", ", ".join(RANKING_COLUMNS)
-            )
+            SCHEMA.replace("{bits}", str(SECTION_BITS))
+            .replace("{ranking_columns}", ", ".join(RANKING_COLUMNS))
+            .replace("{tokenize}", TOKENIZE)
         )
     except sqlite3.OperationalError as exc:
         if "fts5" in str(exc).lower():

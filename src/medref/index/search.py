@@ -10,7 +10,7 @@ from typing import Any
 
 from medref.index.kinds import BOILERPLATE, TIER_WEIGHTS, TIERS, weight
 from medref.index.queries import Index, words_like
-from medref.index.schema import SECTION_BITS, doc_rowids
+from medref.index.schema import SECTION_BITS, doc_rowids, positioned_sections
 from medref.models import Hit, SearchResult
 from medref.names import allowed_typos, edit_distance, name_key
 from medref.query import (
@@ -49,9 +49,9 @@ _SPACE_RUNS = re.compile(r"[ \t]{2,}")  # left in the indexed text (outline.plai
 MAX_SPELT = 24  # words a root may stand for in snippet queries before the prefix is used
 
 
-def _spelt_terms(index: Index, query: Query) -> list[str] | None:
+def _spelt_terms(index: Index, query: Query) -> list[str | None] | None:
     """Each positive term's expression, with each root prefix spelt out as the vocabulary's
-    words.
+    words (None for a term that has no such form: use its term_expr).
 
     `"allerg"*` costs a scan of every index term with that prefix on each use; the words
     it stands for ("allergy", "allergic", ...) are found once in the words table. Only
@@ -59,11 +59,11 @@ def _spelt_terms(index: Index, query: Query) -> list[str] | None:
     alone, so what matches is always decided by the prefix form (fts_expression).
     Returns None when no term has a root, or one has too many words.
     """
-    terms = []
+    terms: list[str | None] = []
     spelt = False
     for t in query.positive:
         if t.phrase or t.prefix or t.words[0].isdigit():
-            terms.append(term_expr(t))
+            terms.append(None)
             continue
         forms: list[str] = []
         for word in [t.words[0], *variants(t.words[0])]:
@@ -96,34 +96,50 @@ def _correct(index: Index, word: str) -> str | None:
 
     A listed US or UK spelling counts as a vocabulary word when either of its spellings is
     one: "diarhea" is corrected to "diarrhea" in a corpus that writes only "diarrhoea".
+    Of the closest words, the one the most monographs hold; never one that matches nothing
+    now (the vocabulary keeps the words of monographs edited or removed since the last full
+    build: see build.Writer).
     """
     budget = allowed_typos(word)
     if budget == 0 or word.isdigit():
         return None
-    best: tuple[int, int, str] | None = None
-    candidates = list(words_like(index.conn, word, budget))
-    for form in spelt_forms():
-        if edit_distance(word, form, budget) <= budget:
-            for known in (form, *variants(form)):
-                row = index.conn.execute("SELECT df FROM words WHERE word=?", (known,)).fetchone()
-                if row:
-                    candidates.append((form, row[0]))
-                    break
-    for cand, df in candidates:
+    close: dict[str, tuple[int, str]] = {}  # candidate -> (distance, the spelling indexed)
+    for cand in words_like(index.conn, word, budget):
         d = edit_distance(word, cand, budget)
         if d <= budget:
-            key = (d, -df, cand)
-            if best is None or key < best:
-                best = key
-    return best[2] if best else None
+            close[cand] = (d, cand)
+    for form in spelt_forms():
+        d = edit_distance(word, form, budget)
+        if d <= budget and form not in close:
+            known = next((w for w in (form, *variants(form)) if _in_vocabulary(index, w)), None)
+            if known:
+                close[form] = (d, known)
+    # Counted only for the closest candidates: a count is a full-text query.
+    for distance in sorted({d for d, _known in close.values()}):
+        counted = [
+            (-_monographs_with(index, known), cand)
+            for cand, (d, known) in close.items()
+            if d == distance
+        ]
+        held = [c for c in counted if c[0] < 0]
+        if held:
+            return min(held)[1]
+    return None
+
+
+def _monographs_with(index: Index, word: str) -> int:
+    """How many monographs hold a word (or its inflections)."""
+    sql = "SELECT count(*) FROM ranking WHERE ranking MATCH ?"
+    return int(index.conn.execute(sql, (quote(word),)).fetchone()[0])
+
+
+def _in_vocabulary(index: Index, word: str) -> bool:
+    return index.conn.execute("SELECT 1 FROM words WHERE word=?", (word,)).fetchone() is not None
 
 
 def _known(index: Index, word: str) -> bool:
     """Is the word, or its other spelling, in the vocabulary?"""
-    return any(
-        index.conn.execute("SELECT 1 FROM words WHERE word=?", (w,)).fetchone() is not None
-        for w in (word, *variants(word))
-    )
+    return any(_in_vocabulary(index, w) for w in (word, *variants(word)))
 
 
 def _is_name(index: Index, word: str) -> bool:
@@ -138,9 +154,9 @@ def _fixed(index: Index, word: str) -> str | None:
     matches through stemming ("paracetamole" stems to "paracetamol") is replaced only when
     the correction is the name of a monograph, so name queries rank as names.
     """
-    if _known(index, word):  # a vocabulary word always matches: no FTS query needed
-        return None
     matches = _matches(index, term_expr(Term([word])))
+    if matches and _known(index, word):
+        return None
     fixed = _correct(index, word)
     if fixed and (not matches or _is_name(index, fixed)):
         return fixed
@@ -162,32 +178,46 @@ def correct_query(index: Index, query: Query) -> bool:
 
 
 class _Query:
-    """A query's FTS5 expressions, for the ranking table and the sections table."""
+    """A query's FTS5 expressions, for the ranking table and the sections table.
+
+    The sections table keeps no word positions (schema.py), so there a phrase is matched as
+    its words anywhere in a section; the monograph must hold the phrase itself, which the
+    ranking table checks (search).
+    """
 
     def __init__(self, index: Index, query: Query, expr: str) -> None:
         self.query = query
         self.matching = expr  # what matches: prefix forms, exclusions
-        exact = [term_expr(t) for t in query.positive]
+        self.has_phrase = any(t.phrase for t in query.terms)
         spelt = _spelt_terms(index, query)
-        # Cheaper forms that match the same words (see _spelt_terms), tried first.
-        self.forms = [spelt, exact] if spelt else [exact]
+
+        def forms(in_order: bool) -> list[list[str]]:
+            exact = [term_expr(t, in_order) for t in query.positive]
+            if spelt is None:
+                return [exact]
+            # Cheaper forms that match the same words (see _spelt_terms), tried first.
+            return [[s or e for s, e in zip(spelt, exact, strict=True)], exact]
+
+        self.forms = forms(True)  # for the ranking table
+        self.section_forms = forms(False)  # for the sections table
         self.negatives = [term_expr(Term(t.words, t.prefix)) for t in query.terms if t.negative]
 
     def first_rows(
         self,
         conn: Any,
+        forms: list[list[str]],
         sql: str,
         params: Callable[[list[str]], tuple[object, ...]],
         *fixed: object,
     ) -> list[Any]:
-        """The rows `sql` finds with the cheapest form of the query that finds any (each
-        form matches the same words; see _spelt_terms). Its parameters: params(terms) for
-        the form, then `fixed`."""
-        for terms in self.forms[:-1]:
+        """The rows `sql` finds with the cheapest of the forms of the query that finds any
+        (each form matches the same words; see _spelt_terms). Its parameters: params(terms)
+        for the form, then `fixed`."""
+        for terms in forms[:-1]:
             rows: list[Any] = conn.execute(sql, (*params(terms), *fixed)).fetchall()
             if rows:
                 return rows
-        return list(conn.execute(sql, (*params(self.forms[-1]), *fixed)).fetchall())
+        return list(conn.execute(sql, (*params(forms[-1]), *fixed)).fetchall())
 
     def within(self, columns: str, terms: list[str]) -> tuple[str, str]:
         """Every term anywhere, and (less exclusions) within these columns."""
@@ -238,7 +268,7 @@ def search(
     single = len(query.positive) == 1 and not query.positive[0].phrase
     if sections or not single or all_sections:
         sql = "SELECT rowid FROM fts WHERE fts MATCH ?"
-        params: list[object] = [expr]
+        params: list[object] = [q.positive(q.section_forms[-1])]
         if sections:
             sql = (
                 "SELECT fts.rowid FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
@@ -246,6 +276,9 @@ def search(
             )
             params += sections
         members = {rowid >> SECTION_BITS for (rowid,) in conn.execute(sql, params)}
+        if q.has_phrase:  # the words in order (see _Query), and the exclusions below
+            sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
+            members.intersection_update(doc for (doc,) in conn.execute(sql, (expr,)))
         # An excluded word drops the whole monograph, not just the sections that hold it.
         for neg in q.negatives:
             sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
@@ -262,7 +295,7 @@ def search(
     if all_sections:  # every section that matched in its heading or text, else the first
         parts = dict(conn.execute("SELECT rowid, part FROM secmeta WHERE part > 0"))
         sql = "SELECT rowid FROM fts WHERE fts MATCH ?"
-        for (rowid,) in conn.execute(sql, (q.own_text(q.forms[-1]),)):
+        for (rowid,) in conn.execute(sql, (q.own_text(q.section_forms[-1]),)):
             own.setdefault(rowid >> SECTION_BITS, []).append(rowid)
         assert members is not None
         total = sum(
@@ -272,13 +305,27 @@ def search(
     # The index may have answered without stat()ing every file: check the ones shown.
     index.verify({doc for doc, *_rest in shown})
     hits = []
-    sql = "SELECT snippet(fts, 4, ?, ?, '…', ?) FROM fts WHERE fts MATCH ? AND rowid = ?"
+    # The sections table keeps no word positions (see _Query): a phrase's snippet is taken
+    # from a copy of the sections shown that does, so the phrase is marked, not its words
+    # wherever they are. A section that holds the words apart falls back to the table.
+    tables = [("fts", q.section_forms)]
+    if q.has_phrase and shown:
+        tables.insert(0, (positioned_sections(conn, [s[1] for s in shown]), q.forms))
+
+    def snippet_params(terms: list[str]) -> tuple[object, ...]:
+        return OPEN, CLOSE, SNIPPET_WORDS, q.positive(terms)
+
     for _doc, rowid, mono_id, title, key, label, score in shown:
-        rows = q.first_rows(
-            conn, sql, lambda terms: (OPEN, CLOSE, SNIPPET_WORDS, q.positive(terms)), rowid
-        )
-        row = rows[0] if rows else None
-        snippet = _SPACE_RUNS.sub(" ", row[0] or "") if row else ""
+        rows = []
+        for table, forms in tables:
+            sql = (
+                f"SELECT snippet({table}, 4, ?, ?, '…', ?) FROM {table}"
+                f" WHERE {table} MATCH ? AND rowid = ?"
+            )
+            rows = q.first_rows(conn, forms, sql, snippet_params, rowid)
+            if rows:
+                break
+        snippet = _SPACE_RUNS.sub(" ", rows[0][0] or "") if rows else ""
         hits.append(Hit(mono_id, title, key, label, marks(flat_snippet(snippet)), score))
     return SearchResult(text, corrected, total, tuple(hits), query.truncated)
 
@@ -319,7 +366,7 @@ def _rank(
         columns = " ".join(
             [NAME_COLUMNS, *(f"{name}_heading {name}_text" for name in TIERS[: t + 1])]
         )
-        rows = q.first_rows(conn, sql, functools.partial(q.within, columns))
+        rows = q.first_rows(conn, q.forms, sql, functools.partial(q.within, columns))
         for doc, rank in rows:
             if doc not in tier_of and _member(doc, members):
                 tier_of[doc] = t
@@ -450,7 +497,11 @@ def _own_evidence(conn: Any, q: _Query, rowids: list[int]) -> dict[int, float]:
     out: dict[int, float] = {}
     for rowid in rowids:
         found = q.first_rows(
-            conn, sql, lambda terms: (OPEN, CLOSE, OPEN, CLOSE, q.positive(terms)), rowid
+            conn,
+            q.section_forms,
+            sql,
+            lambda terms: (OPEN, CLOSE, OPEN, CLOSE, q.positive(terms)),
+            rowid,
         )
         if found:
             row = found[0]
@@ -464,7 +515,7 @@ def _section_rows(conn: Any, q: _Query, lo: int, hi: int, own_text: bool = False
     """The rowids of a monograph's sections that match (in their own text, if asked)."""
     sql = "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?"
     form = q.own_text if own_text else q.positive
-    rows = q.first_rows(conn, sql, lambda terms: (form(terms),), lo, hi)
+    rows = q.first_rows(conn, q.section_forms, sql, lambda terms: (form(terms),), lo, hi)
     return [r for (r,) in rows]
 
 
