@@ -33,6 +33,8 @@ from medref.index.schema import (
     ranking_values,
     section_rowid,
     set_meta,
+    update_words,
+    vocabulary_text,
     writing,
 )
 from medref.signals import cleanup_on_termination, uninterrupted
@@ -45,6 +47,7 @@ _RANKING_INSERT = (
     f"INSERT INTO ranking(rowid, {', '.join(RANKING_COLUMNS)})"
     f" VALUES (?{', ?' * len(RANKING_COLUMNS)})"
 )
+_WORDS_DELETE = "INSERT INTO wordsource(wordsource, rowid, text) VALUES ('delete', ?, ?)"
 _RANKING_DELETE = (
     f"INSERT INTO ranking(ranking, rowid, {', '.join(RANKING_COLUMNS)})"
     f" VALUES ('delete', ?{', ?' * len(RANKING_COLUMNS)})"
@@ -54,15 +57,14 @@ _RANKING_DELETE = (
 class Writer:
     """Applies parsed files to an open connection, inside the caller's transaction.
 
-    The vocabulary (the words table, for typo correction) only grows between full builds:
-    a removed monograph's words stay until the next one. Search never suggests a word that
-    matches nothing (search._correct), and counting words per monograph to remove them
-    exactly cost a build more than any step but the full-text tables.
+    full: a whole build, whose words table is made once at the end (flush_words); otherwise
+    the words of each monograph put or removed are looked at again.
     """
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(self, conn: sqlite3.Connection, full: bool = False) -> None:
         self.conn = conn
-        self.words: set[str] = set()
+        self.full = full
+        self.touched: list[str] = []  # vocabulary rows put or removed (not in a full build)
         self.changed = False
 
     def _changing(self) -> None:
@@ -95,6 +97,9 @@ class Writer:
             _rowid, title, aliases, meta, *_rest = indexed[0]
             values = ranking_values(title, aliases, meta, [(r[6], r[4], r[5]) for r in indexed])
             conn.execute(_RANKING_DELETE, (doc, *values))
+            text = vocabulary_text(title, aliases, [(r[4], r[5]) for r in indexed])
+            conn.execute(_WORDS_DELETE, (doc, text))
+            self._touch(text)
         conn.execute("DELETE FROM sectext WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM secmeta WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM names WHERE doc=?", (doc,))
@@ -136,7 +141,6 @@ class Writer:
             )
         if not active:
             return
-        self.words.update(r.words)
         conn.executemany(
             "INSERT INTO names(norm, doc, rank) VALUES (?,?,?)",
             [(norm, doc, rank) for norm, rank in r.names],
@@ -164,12 +168,17 @@ class Writer:
             r.title, r.aliases, r.meta, [(row.key, row.heading, row.text) for row in r.rows]
         )
         conn.execute(_RANKING_INSERT, (doc, *ranked))
+        text = vocabulary_text(r.title, r.aliases, [(row.heading, row.text) for row in r.rows])
+        conn.execute("INSERT INTO wordsource(rowid, text) VALUES (?, ?)", (doc, text))
+        self._touch(text)
+
+    def _touch(self, text: str) -> None:
+        if not self.full:
+            self.touched.append(text)
 
     def flush_words(self) -> None:
-        self.conn.executemany(
-            "INSERT OR IGNORE INTO words(word) VALUES (?)", ((w,) for w in self.words)
-        )
-        self.words.clear()
+        update_words(self.conn, None if self.full else self.touched)
+        self.touched.clear()
 
 
 def sync(
@@ -197,7 +206,7 @@ def sync(
         skipped = {path for path in unchanged if old[path].skipped}
         assigned = assign_ids(entries, unreadable, skipped)
         labels = corpus_labels(corpora)
-        writer = Writer(conn)
+        writer = Writer(conn, full)
         current = {a.entry.path for a in assigned}
         for path, stored in old.items():
             if path not in current:
@@ -281,7 +290,7 @@ def _apply(
     failed: set[str] = set()
     skipped: set[str] = set()
     for batch in parse_all(todo, progress):
-        for record in batch.records:
+        for record in batch:
             a = record.assigned
             before = old.get(a.entry.path)
             if before is not None:
@@ -296,7 +305,6 @@ def _apply(
                 skipped.add(a.entry.path)
             writer.put(record, before.doc if before else None)
             report.parsed += 1
-        writer.words.update(batch.words)
     return failed, skipped
 
 

@@ -6,7 +6,7 @@ import json
 import os
 import re
 from collections import deque
-from collections.abc import Callable, Collection, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from medref.corpus import PROJECT_FILE_REASON, Assigned, is_project_file, written_as_monograph
 from medref.index.schema import INGREDIENT_RANK, MAX_SECTIONS
 from medref.models import list_entry
-from medref.names import fold, name_key
+from medref.names import name_key
 
 if TYPE_CHECKING:
     from medref.parse import Head
@@ -29,13 +29,6 @@ PARALLEL_THRESHOLD = 200
 PASSAGE_CHARS = 100_000
 Progress = Callable[[int, int], None]
 Item = tuple[Assigned, str]  # a file to parse, and the label of its corpus
-
-
-_WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: no digits or underscores
-_ASCII_WORD = re.compile(r"[a-z]{3,}")  # the same, for ASCII text in lower case
-# Long texts repeat their words: above this size they are cut into distinct tokens first
-# (below it, the cutting costs more than it saves).
-DEDUPLICATE_CHARS = 30_000
 
 
 class SectionRow(NamedTuple):
@@ -66,7 +59,6 @@ class Record(NamedTuple):
     aliases: str  # joined, as indexed
     meta: str
     rows: list[SectionRow]
-    words: Collection[str]  # the vocabulary it adds (words_of)
     skipped: str | None = None  # why a readable file is not a monograph
 
     @property
@@ -80,7 +72,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
     from medref.outline import plain_text
 
     if head is None:
-        return Record(a, error, None, None, None, False, None, [], "", "", [], ())
+        return Record(a, error, None, None, None, False, None, [], "", "", [])
     mono = head.monograph
     if is_project_file(a.entry.path) and not written_as_monograph(
         head.monograph.front_matter_keys, [s.key for s in head.outline.sections]
@@ -88,7 +80,7 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         listing = list_entry(a.id, mono.title, list(mono.aliases), [], a.entry.path)
         return Record(
             a, None, None, mono.title, json.dumps(listing, ensure_ascii=False), False, None,
-            [], "", "", [], (), PROJECT_FILE_REASON,
+            [], "", "", [], PROJECT_FILE_REASON,
         )  # fmt: skip
     # The parser decides each problem's level; errors mean the file was read only in part.
     warning = next(
@@ -138,7 +130,6 @@ def record_for(a: Assigned, head: Head | None, error: str | None) -> Record:
         aliases,
         meta,
         rows,
-        words_of(mono.title, mono.aliases, [(r.heading, r.text) for r in rows]),
     )
 
 
@@ -194,51 +185,32 @@ def _worker_init(parent: int) -> None:
         os._exit(1)
 
 
-class Batch(NamedTuple):
-    """Parsed files, and the words of the active ones together."""
-
-    records: list[Record]  # with their words moved into `words`
-    words: set[str]
+Batch = list[Record]  # parsed files, in the order given
 
 
 def _parse_batch(batch: list[Item]) -> Batch:
-    # One set of words per batch: the writer (the build's one serial step) takes each word
-    # once per batch, not once per file.
-    records = [parse_one(a, label) for a, label in batch]
-    words: set[str] = set()
-    for r in records:
-        if r.active:
-            words.update(r.words)
-    return Batch([r._replace(words=()) for r in records], words)
+    return [parse_one(a, label) for a, label in batch]
 
 
 # What a worker sends the writer for a batch: each record as a plain tuple without its
-# Assigned (the writer has it), sections as plain tuples, and the words this worker has not
-# sent before. NamedTuples pickle through Python methods, object by object, both ways.
-Sent = tuple[list[tuple[Any, ...]], list[str]]
+# Assigned (the writer has it), and sections as plain tuples. NamedTuples pickle through
+# Python methods, object by object, both ways.
+Sent = list[tuple[Any, ...]]
 _ROWS = Record._fields.index("rows")
-# The words a worker process has sent: a build's vocabulary is a set, so each word need
-# reach the writer only once (a worker serves one build: parse_all's pool).
-_sent_words: set[str] = set()
 
 
 def _parse_to_send(batch: list[Item]) -> Sent:
-    parsed = _parse_batch(batch)
-    records = [(*r[1:_ROWS], [tuple(s) for s in r.rows], *r[_ROWS + 1 :]) for r in parsed.records]
-    new = parsed.words - _sent_words
-    _sent_words.update(new)
-    return records, list(new)
+    return [(*r[1:_ROWS], [tuple(s) for s in r.rows], *r[_ROWS + 1 :]) for r in _parse_batch(batch)]
 
 
 def _received(batch: list[Item], sent: Sent) -> Batch:
-    """The batch a worker parsed, as _parse_batch made it, less words sent before."""
-    records, words = sent
+    """The batch a worker parsed, as _parse_batch made it."""
     out = []
-    for (assigned, _label), fields in zip(batch, records, strict=True):
+    for (assigned, _label), fields in zip(batch, sent, strict=True):
         record = Record._make((assigned, *fields))
         record.rows[:] = [SectionRow._make(s) for s in record.rows]
         out.append(record)
-    return Batch(out, set(words))
+    return out
 
 
 # Parsed batches a worker may have ready ahead of the writer: they wait in memory, and the
@@ -287,7 +259,7 @@ def parse_all(todo: list[Item], progress: Progress | None) -> Iterator[Batch]:
                 if following is not None:  # before this batch is written: workers stay busy
                     pending.append((following, pool.submit(_parse_to_send, following)))
                 yield batch
-                done += len(batch.records)
+                done += len(batch)
                 if progress:
                     progress(done, total)
         finally:
@@ -298,19 +270,3 @@ def parse_all(todo: list[Item], progress: Progress | None) -> Iterator[Batch]:
 def ingredient_names(title: str) -> list[str]:
     """The parts of a combination title: "Ibuprofen + Paracetamol" -> both names."""
     return [p for p in _COMBINATION.split(title) if p.strip()]
-
-
-def words_of(title: str, aliases: Iterable[str], sections: Iterable[tuple[str, str]]) -> set[str]:
-    """The vocabulary (for typo correction) of a monograph's names and indexed sections."""
-    parts = [title, *aliases]
-    for heading, text in sections:
-        parts.append(heading)
-        parts.append(text)
-    # The bullets plain_text puts before list items are often the only characters that are
-    # not ASCII; without them the text takes fold's quick path and a narrower pattern.
-    text = " ".join(parts).replace("•", " ")
-    if len(text) > DEDUPLICATE_CHARS:
-        text = " ".join(set(text.split()))  # each distinct token once
-    if text.isascii():
-        return set(_ASCII_WORD.findall(text.lower()))
-    return set(_WORD.findall(fold(text)))

@@ -28,8 +28,8 @@ from medref.models import Monograph
 # sections, brand names from Alternate Names as aliases; 20: rendered pages kept; 21: the
 # ranking table, one row per monograph, its sections grouped by the tier of their kind;
 # 22: section text stored as text, not compressed: a build no longer compresses every
-# section, nor a snippet decompresses it; 23: the vocabulary without counts, no word
-# positions in the sections' full-text table).
+# section, nor a snippet decompresses it; 23: the vocabulary split by SQLite, in a
+# full-text table of its own; no word positions in the sections' full-text table).
 SCHEMA_VERSION = 23
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
@@ -98,8 +98,17 @@ CREATE VIRTUAL TABLE ranking USING fts5(
     {ranking_columns},
     content='', tokenize='{tokenize}'
 );
--- The vocabulary, for typo correction: every word of the monographs indexed since the last
--- full build (build.Writer).
+-- The vocabulary, for typo correction and for spelling out a word's forms in a query: each
+-- active monograph's names, headings and text (one row, rowid = doc; vocabulary_text()) split
+-- into words as the tables above split them, but not stemmed. Contentless and without
+-- positions: it only knows which monographs hold a word; `vocabulary` counts them
+-- (https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module).
+CREATE VIRTUAL TABLE wordsource USING fts5(
+    text, content='', detail=none, columnsize=0, tokenize='{words_tokenize}'
+);
+CREATE VIRTUAL TABLE vocabulary USING fts5vocab(wordsource, 'row');
+-- The vocabulary's words of letters (VOCABULARY_WORDS), as a table to scan by length:
+-- `vocabulary` reads the full-text index for every word it lists (update_words).
 CREATE TABLE words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 -- Pages `medref show` rendered, kept for the next show of the same page (pages.py); key:
 -- layout and sections; code: the files of the code that rendered it, with their stamps
@@ -118,6 +127,44 @@ CREATE TABLE folders (
 
 # How every full-text table splits text into words: "allergies" and "Allergy" are one word.
 TOKENIZE = "porter unicode61 remove_diacritics 2"
+# The same without stemming, for the vocabulary: words as they are written.
+WORDS_TOKENIZE = TOKENIZE.removeprefix("porter ")
+# The vocabulary's words that typo correction offers: three or more characters, no digits.
+VOCABULARY_WORDS = "length(term) >= 3 AND term NOT GLOB '*[0-9]*'"
+
+
+def vocabulary_text(title: str | None, aliases: str, sections: Iterable[tuple[str, str]]) -> str:
+    """A monograph's row in the vocabulary table, from its sections' (heading, text): the
+    same values when it is put and when it is deleted (a contentless table's 'delete')."""
+    return "\n".join([title or "", aliases, *(f"{h}\n{t}" for h, t in sections)])
+
+
+def update_words(conn: sqlite3.Connection, texts: list[str] | None) -> None:
+    """Bring the words table up to date with the vocabulary table: all of it (None), or the
+    words of these texts (monographs put or removed), which a temporary table splits as the
+    vocabulary table does."""
+    if texts is None:
+        conn.execute("DELETE FROM words")
+        conn.execute(f"INSERT INTO words SELECT term FROM vocabulary WHERE {VOCABULARY_WORDS}")
+        return
+    if not texts:
+        return
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.splitter USING fts5("
+        f"text, content='', detail=none, columnsize=0, tokenize='{WORDS_TOKENIZE}')"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.split USING fts5vocab(temp, splitter, 'row')"
+    )
+    conn.executemany("INSERT INTO temp.splitter(rowid, text) VALUES (?, ?)", enumerate(texts, 1))
+    terms = [t for (t,) in conn.execute(f"SELECT term FROM temp.split WHERE {VOCABULARY_WORDS}")]
+    conn.execute("INSERT INTO temp.splitter(splitter) VALUES('delete-all')")
+    for term in terms:
+        held = conn.execute("SELECT 1 FROM vocabulary WHERE term = ?", (term,)).fetchone()
+        if held:
+            conn.execute("INSERT OR IGNORE INTO words(word) VALUES (?)", (term,))
+        else:
+            conn.execute("DELETE FROM words WHERE word = ?", (term,))
 
 
 def positioned_sections(conn: sqlite3.Connection, rowids: list[int]) -> str:
@@ -285,6 +332,7 @@ def create(conn: sqlite3.Connection) -> None:
             SCHEMA.replace("{bits}", str(SECTION_BITS))
             .replace("{ranking_columns}", ", ".join(RANKING_COLUMNS))
             .replace("{tokenize}", TOKENIZE)
+            .replace("{words_tokenize}", WORDS_TOKENIZE)
         )
     except sqlite3.OperationalError as exc:
         if "fts5" in str(exc).lower():
@@ -306,7 +354,8 @@ FTS_BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64}
 
 def configure_fts(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
     """Set how FTS5 writes and merges the full-text tables' segments."""
-    for table, (option, value) in itertools.product(("fts", "ranking"), settings.items()):
+    tables = ("fts", "ranking", "wordsource")
+    for table, (option, value) in itertools.product(tables, settings.items()):
         conn.execute(f"INSERT INTO {table}({table}, rank) VALUES(?, ?)", (option, value))
 
 

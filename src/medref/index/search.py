@@ -92,13 +92,11 @@ def _matches(index: Index, expr: str) -> bool:
 
 
 def _correct(index: Index, word: str) -> str | None:
-    """The vocabulary word closest to a word that matches nothing.
+    """The vocabulary word closest to a word that matches nothing; of several, the one the
+    most monographs hold.
 
     A listed US or UK spelling counts as a vocabulary word when either of its spellings is
     one: "diarhea" is corrected to "diarrhea" in a corpus that writes only "diarrhoea".
-    Of the closest words, the one the most monographs hold; never one that matches nothing
-    now (the vocabulary keeps the words of monographs edited or removed since the last full
-    build: see build.Writer).
     """
     budget = allowed_typos(word)
     if budget == 0 or word.isdigit():
@@ -114,23 +112,17 @@ def _correct(index: Index, word: str) -> str | None:
             known = next((w for w in (form, *variants(form)) if _in_vocabulary(index, w)), None)
             if known:
                 close[form] = (d, known)
-    # Counted only for the closest candidates: a count is a full-text query.
-    for distance in sorted({d for d, _known in close.values()}):
-        counted = [
-            (-_monographs_with(index, known), cand)
-            for cand, (d, known) in close.items()
-            if d == distance
-        ]
-        held = [c for c in counted if c[0] < 0]
-        if held:
-            return min(held)[1]
-    return None
-
-
-def _monographs_with(index: Index, word: str) -> int:
-    """How many monographs hold a word (or its inflections)."""
-    sql = "SELECT count(*) FROM ranking WHERE ranking MATCH ?"
-    return int(index.conn.execute(sql, (quote(word),)).fetchone()[0])
+    if not close:
+        return None
+    # Counted only for the closest candidates: a count reads the word's list of monographs.
+    nearest = min(d for d, _known in close.values())
+    sql = "SELECT doc FROM vocabulary WHERE term = ?"
+    counted = [
+        (-index.conn.execute(sql, (known,)).fetchone()[0], cand)
+        for cand, (d, known) in close.items()
+        if d == nearest
+    ]
+    return min(counted)[1]
 
 
 def _in_vocabulary(index: Index, word: str) -> bool:
@@ -154,9 +146,9 @@ def _fixed(index: Index, word: str) -> str | None:
     matches through stemming ("paracetamole" stems to "paracetamol") is replaced only when
     the correction is the name of a monograph, so name queries rank as names.
     """
-    matches = _matches(index, term_expr(Term([word])))
-    if matches and _known(index, word):
+    if _known(index, word):  # a vocabulary word always matches: no FTS query needed
         return None
+    matches = _matches(index, term_expr(Term([word])))
     fixed = _correct(index, word)
     if fixed and (not matches or _is_name(index, fixed)):
         return fixed
