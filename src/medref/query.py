@@ -129,18 +129,10 @@ def spellings(words: list[str]) -> list[list[str]]:
     return out
 
 
-def term_expr(term: Term, in_order: bool = True) -> str:
-    """A term's FTS5 expression. in_order=False: a phrase's words anywhere, for a table that
-    keeps no word positions (the index's sections; see index.schema)."""
+def term_expr(term: Term) -> str:
     if term.phrase:
         star = "*" if term.prefix else ""
-        if in_order:
-            phrases = [quote(" ".join(words)) + star for words in spellings(term.words)]
-        else:
-            phrases = [
-                "(" + " AND ".join([*map(quote, words[:-1]), quote(words[-1]) + star]) + ")"
-                for words in spellings(term.words)
-            ]
+        phrases = [quote(" ".join(words)) + star for words in spellings(term.words)]
         return phrases[0] if len(phrases) == 1 else "(" + " OR ".join(phrases) + ")"
     word = term.words[0]
     if term.prefix:

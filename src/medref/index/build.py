@@ -12,7 +12,7 @@ import functools
 import os
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
@@ -34,7 +34,6 @@ from medref.index.schema import (
     section_rowid,
     set_meta,
     update_words,
-    vocabulary_text,
     writing,
 )
 from medref.signals import cleanup_on_termination, uninterrupted
@@ -47,7 +46,6 @@ _RANKING_INSERT = (
     f"INSERT INTO ranking(rowid, {', '.join(RANKING_COLUMNS)})"
     f" VALUES (?{', ?' * len(RANKING_COLUMNS)})"
 )
-_WORDS_DELETE = "INSERT INTO wordsource(wordsource, rowid, text) VALUES ('delete', ?, ?)"
 _RANKING_DELETE = (
     f"INSERT INTO ranking(ranking, rowid, {', '.join(RANKING_COLUMNS)})"
     f" VALUES ('delete', ?{', ?' * len(RANKING_COLUMNS)})"
@@ -64,7 +62,7 @@ class Writer:
     def __init__(self, conn: sqlite3.Connection, full: bool = False) -> None:
         self.conn = conn
         self.full = full
-        self.touched: list[str] = []  # vocabulary rows put or removed (not in a full build)
+        self.touched: list[str] = []  # the text of sections put or removed (not in full builds)
         self.changed = False
 
     def _changing(self) -> None:
@@ -93,13 +91,11 @@ class Writer:
             " VALUES('delete', ?, ?, ?, ?, ?, ?)",
             [r[:6] for r in indexed],
         )
+        self._touch(r[1:6] for r in indexed)
         if indexed:
             _rowid, title, aliases, meta, *_rest = indexed[0]
             values = ranking_values(title, aliases, meta, [(r[6], r[4], r[5]) for r in indexed])
             conn.execute(_RANKING_DELETE, (doc, *values))
-            text = vocabulary_text(title, aliases, [(r[4], r[5]) for r in indexed])
-            conn.execute(_WORDS_DELETE, (doc, text))
-            self._touch(text)
         conn.execute("DELETE FROM sectext WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM secmeta WHERE rowid BETWEEN ? AND ?", span)
         conn.execute("DELETE FROM names WHERE doc=?", (doc,))
@@ -157,24 +153,24 @@ class Writer:
                 for rowid, row in zip(rowids, r.rows, strict=True)
             ],
         )
+        indexed = [
+            (rowid, r.title, r.aliases, r.meta, row.heading, row.text)
+            for rowid, row in zip(rowids, r.rows, strict=True)
+        ]
         conn.executemany(
             "INSERT INTO fts(rowid, title, aliases, meta, heading, body) VALUES (?,?,?,?,?,?)",
-            [
-                (rowid, r.title, r.aliases, r.meta, row.heading, row.text)
-                for rowid, row in zip(rowids, r.rows, strict=True)
-            ],
+            indexed,
         )
+        self._touch(i[1:] for i in indexed)
         ranked = ranking_values(
             r.title, r.aliases, r.meta, [(row.key, row.heading, row.text) for row in r.rows]
         )
         conn.execute(_RANKING_INSERT, (doc, *ranked))
-        text = vocabulary_text(r.title, r.aliases, [(row.heading, row.text) for row in r.rows])
-        conn.execute("INSERT INTO wordsource(rowid, text) VALUES (?, ?)", (doc, text))
-        self._touch(text)
 
-    def _touch(self, text: str) -> None:
+    def _touch(self, sections: Iterable[tuple[str | None, ...]]) -> None:
+        """Keep the text of sections put or removed, whose words flush_words looks at."""
         if not self.full:
-            self.touched.append(text)
+            self.touched += ["\n".join(v or "" for v in values) for values in sections]
 
     def flush_words(self) -> None:
         update_words(self.conn, None if self.full else self.touched)

@@ -28,8 +28,8 @@ from medref.models import Monograph
 # sections, brand names from Alternate Names as aliases; 20: rendered pages kept; 21: the
 # ranking table, one row per monograph, its sections grouped by the tier of their kind;
 # 22: section text stored as text, not compressed: a build no longer compresses every
-# section, nor a snippet decompresses it; 23: the vocabulary split by SQLite, in a
-# full-text table of its own; no word positions in the sections' full-text table).
+# section, nor a snippet decompresses it; 23: the sections' full-text table keeps words as
+# written and no positions, and is the vocabulary).
 SCHEMA_VERSION = 23
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
@@ -80,14 +80,17 @@ CREATE VIEW sections(rowid, title, aliases, meta, heading, body) AS
     SELECT t.rowid, d.title, d.aliases, d.meta, t.heading, t.body
     FROM sectext t JOIN docs d ON d.doc = t.rowid >> {bits};
 -- External-content FTS5 table over that view (https://sqlite.org/fts5.html#external_content_tables):
--- the text is stored once, and rows are removed with the special 'delete' command. It
--- keeps which columns hold a word, not where (detail=column), and no column sizes: search
--- ranks from the ranking table, and checks a phrase's word order there (search._Query);
--- positions would make a build write and merge about twice the data.
+-- the text is stored once, and rows are removed with the special 'delete' command.
+-- Search ranks from the ranking table, which stems words and keeps their positions; this
+-- one finds sections and marks snippets, so it can be cheaper to build:
+-- - words as written, not stemmed (WORDS_TOKENIZE): it doubles as the vocabulary (below),
+--   and search asks it for each word's forms that stem alike (search._stem_alike);
+-- - which columns hold a word, not where (detail=column), and no column sizes: a phrase's
+--   word order is checked in the ranking table (search._Query).
 CREATE VIRTUAL TABLE fts USING fts5(
     title, aliases, meta, heading, body,
     content='sections', content_rowid='rowid', detail=column, columnsize=0,
-    tokenize='{tokenize}'
+    tokenize='{words_tokenize}'
 );
 -- What search ranks by, one row per active monograph (rowid = doc): its names and its
 -- sections' headings and text, grouped by the tier of their kind (kinds.TIERS; the values
@@ -98,16 +101,11 @@ CREATE VIRTUAL TABLE ranking USING fts5(
     {ranking_columns},
     content='', tokenize='{tokenize}'
 );
--- The vocabulary, for typo correction and for spelling out a word's forms in a query: each
--- active monograph's names, headings and text (one row, rowid = doc; vocabulary_text()) split
--- into words as the tables above split them, but not stemmed. Contentless and without
--- positions: it only knows which monographs hold a word; `vocabulary` counts them
+-- The vocabulary, for typo correction and for a word's forms in a query: every word of the
+-- sections table, with the number of sections that hold it
 -- (https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module).
-CREATE VIRTUAL TABLE wordsource USING fts5(
-    text, content='', detail=none, columnsize=0, tokenize='{words_tokenize}'
-);
-CREATE VIRTUAL TABLE vocabulary USING fts5vocab(wordsource, 'row');
--- The vocabulary's words of letters (VOCABULARY_WORDS), as a table to scan by length:
+CREATE VIRTUAL TABLE vocabulary USING fts5vocab(fts, 'row');
+-- Its words of letters (VOCABULARY_WORDS), as a table to look up and scan by length:
 -- `vocabulary` reads the full-text index for every word it lists (update_words).
 CREATE TABLE words (word TEXT PRIMARY KEY) WITHOUT ROWID;
 -- Pages `medref show` rendered, kept for the next show of the same page (pages.py); key:
@@ -125,24 +123,53 @@ CREATE TABLE folders (
 """
 
 
-# How every full-text table splits text into words: "allergies" and "Allergy" are one word.
+# How the ranking table splits text into words: "allergies" and "Allergy" are one word.
 TOKENIZE = "porter unicode61 remove_diacritics 2"
-# The same without stemming, for the vocabulary: words as they are written.
+# The same without stemming, for the sections table: words as they are written.
 WORDS_TOKENIZE = TOKENIZE.removeprefix("porter ")
 # The vocabulary's words that typo correction offers: three or more characters, no digits.
 VOCABULARY_WORDS = "length(term) >= 3 AND term NOT GLOB '*[0-9]*'"
 
 
-def vocabulary_text(title: str | None, aliases: str, sections: Iterable[tuple[str, str]]) -> str:
-    """A monograph's row in the vocabulary table, from its sections' (heading, text): the
-    same values when it is put and when it is deleted (a contentless table's 'delete')."""
-    return "\n".join([title or "", aliases, *(f"{h}\n{t}" for h, t in sections)])
+# Vocabulary words a word's stem is compared with, at most (only a stem of one or two
+# letters has more).
+MAX_ALIKE = 500
+
+
+def stem_alike(conn: sqlite3.Connection, word: str, match: str) -> list[str]:
+    """The words table's words that the ranking table's tokenizer stems as it stems `word`
+    (`match` is its FTS5 string): "allergies" for "allergy". A temporary table stems them."""
+    conn.execute(
+        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(word, tokenize='{TOKENIZE}')"
+    )
+    conn.execute(
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stems USING fts5vocab(temp, stemmer, row)"
+    )
+    try:
+        conn.execute("INSERT INTO temp.stemmer(word) VALUES (?)", (word,))
+        stems = [t for (t,) in conn.execute("SELECT term FROM temp.stems")]
+        conn.execute("DELETE FROM temp.stemmer")
+        if len(stems) != 1:
+            return []
+        stem = stems[0]
+        # Stemming cuts an ending, and may then end the stem in i for y ("allergy": allergi)
+        # or add an e ("hoping": hope).
+        prefix = stem[:-1] if len(stem) > 3 and stem[-1] in "ie" else stem
+        candidates = conn.execute(
+            "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
+            (prefix, prefix + "\U0010ffff", MAX_ALIKE),
+        ).fetchall()
+        conn.executemany("INSERT INTO temp.stemmer(word) VALUES (?)", candidates)
+        sql = "SELECT word FROM temp.stemmer WHERE stemmer MATCH ?"
+        return [w for (w,) in conn.execute(sql, (match,))]
+    finally:
+        conn.execute("DELETE FROM temp.stemmer")
 
 
 def update_words(conn: sqlite3.Connection, texts: list[str] | None) -> None:
-    """Bring the words table up to date with the vocabulary table: all of it (None), or the
-    words of these texts (monographs put or removed), which a temporary table splits as the
-    vocabulary table does."""
+    """Bring the words table up to date with the vocabulary: all of it (None), or the words
+    of these texts (sections put or removed), which a temporary table splits as the
+    sections table does."""
     if texts is None:
         conn.execute("DELETE FROM words")
         conn.execute(f"INSERT INTO words SELECT term FROM vocabulary WHERE {VOCABULARY_WORDS}")
@@ -354,7 +381,7 @@ FTS_BUILD_SETTINGS = {"automerge": 0, "crisismerge": 64}
 
 def configure_fts(conn: sqlite3.Connection, settings: dict[str, int]) -> None:
     """Set how FTS5 writes and merges the full-text tables' segments."""
-    tables = ("fts", "ranking", "wordsource")
+    tables = ("fts", "ranking")
     for table, (option, value) in itertools.product(tables, settings.items()):
         conn.execute(f"INSERT INTO {table}({table}, rank) VALUES(?, ?)", (option, value))
 

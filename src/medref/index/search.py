@@ -10,7 +10,7 @@ from typing import Any
 
 from medref.index.kinds import BOILERPLATE, TIER_WEIGHTS, TIERS, weight
 from medref.index.queries import Index, words_like
-from medref.index.schema import SECTION_BITS, doc_rowids, positioned_sections
+from medref.index.schema import SECTION_BITS, doc_rowids, positioned_sections, stem_alike
 from medref.models import Hit, SearchResult
 from medref.names import allowed_typos, edit_distance, name_key
 from medref.query import (
@@ -24,6 +24,7 @@ from medref.query import (
     parse_query,
     quote,
     root,
+    spellings,
     term_expr,
 )
 from medref.spellings import spelt_forms, variants
@@ -50,8 +51,9 @@ MAX_SPELT = 24  # words a root may stand for in snippet queries before the prefi
 
 
 def _spelt_terms(index: Index, query: Query) -> list[str | None] | None:
-    """Each positive term's expression, with each root prefix spelt out as the vocabulary's
-    words (None for a term that has no such form: use its term_expr).
+    """Each positive term's expression for the ranking table, with each root prefix spelt
+    out as the vocabulary's words (None for a term that has no such form: use its
+    term_expr).
 
     `"allerg"*` costs a scan of every index term with that prefix on each use; the words
     it stands for ("allergy", "allergic", ...) are found once in the words table. Only
@@ -71,14 +73,8 @@ def _spelt_terms(index: Index, query: Query) -> list[str | None] | None:
             r = root(word)
             if r is None:
                 continue
-            words = [
-                w
-                for (w,) in index.conn.execute(
-                    "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
-                    (r, r + "\U0010ffff", MAX_SPELT + 1),
-                )
-            ]
-            if len(words) > MAX_SPELT:
+            words = _root_words(index, r)
+            if words is None:
                 return None
             forms += words
             spelt = True
@@ -86,9 +82,54 @@ def _spelt_terms(index: Index, query: Query) -> list[str | None] | None:
     return terms if spelt and terms else None
 
 
+def _root_words(index: Index, r: str) -> list[str] | None:
+    """The vocabulary's words that begin with a root, or None if over MAX_SPELT."""
+    sql = "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?"
+    words = [w for (w,) in index.conn.execute(sql, (r, r + "\U0010ffff", MAX_SPELT + 1))]
+    return None if len(words) > MAX_SPELT else words
+
+
+def _section_terms(
+    index: Index, query: Query, alike: Callable[[str], list[str]], spell_roots: bool
+) -> list[str]:
+    """Each positive term's expression for the sections table, which keeps words as written
+    and not where they are (schema.py): a word as its forms that stem alike, and its root's
+    words (spell_roots, as _spelt_terms) or prefix; a phrase as its words anywhere."""
+    out: list[str] = []
+    for t in query.positive:
+        if t.phrase:
+            phrases = []
+            for words in spellings(t.words):
+                parts = [_any_of(alike(w)) for w in words]
+                if t.prefix:
+                    parts[-1] = quote(words[-1]) + "*"
+                phrases.append("(" + " AND ".join(parts) + ")")
+            out.append(_any_of(phrases))
+            continue
+        word = t.words[0]
+        if t.prefix or word.isdigit():
+            out.append(term_expr(t))
+            continue
+        forms: list[str] = []
+        for form in [word, *variants(word)]:
+            forms += alike(form)
+            r = root(form)
+            if r:
+                spelt = _root_words(index, r) if spell_roots else None
+                forms += [quote(r) + "*"] if spelt is None else [quote(w) for w in spelt]
+        out.append(_any_of(forms))
+    return out
+
+
+def _any_of(exprs: list[str]) -> str:
+    unique = list(dict.fromkeys(exprs))
+    return unique[0] if len(unique) == 1 else "(" + " OR ".join(unique) + ")"
+
+
 def _matches(index: Index, expr: str) -> bool:
-    row = index.conn.execute("SELECT 1 FROM fts WHERE fts MATCH ? LIMIT 1", (expr,)).fetchone()
-    return row is not None
+    """Does any monograph hold this, stemmed (the ranking table)?"""
+    sql = "SELECT 1 FROM ranking WHERE ranking MATCH ? LIMIT 1"
+    return index.conn.execute(sql, (expr,)).fetchone() is not None
 
 
 def _correct(index: Index, word: str) -> str | None:
@@ -172,26 +213,32 @@ def correct_query(index: Index, query: Query) -> bool:
 class _Query:
     """A query's FTS5 expressions, for the ranking table and the sections table.
 
-    The sections table keeps no word positions (schema.py), so there a phrase is matched as
-    its words anywhere in a section; the monograph must hold the phrase itself, which the
-    ranking table checks (search).
+    The sections table keeps words as written and not where they are (schema.py): there a
+    word is matched as its forms that stem alike, and a phrase as its words anywhere in a
+    section; the monograph must hold the phrase itself, which the ranking table checks
+    (search).
     """
 
     def __init__(self, index: Index, query: Query, expr: str) -> None:
         self.query = query
         self.matching = expr  # what matches: prefix forms, exclusions
         self.has_phrase = any(t.phrase for t in query.terms)
+        # Each list of forms holds cheaper forms that match the same words (see
+        # _spelt_terms) first: `forms` for the ranking table, `section_forms` for the
+        # sections table.
+        exact = [term_expr(t) for t in query.positive]
         spelt = _spelt_terms(index, query)
+        self.forms = [exact]
+        if spelt is not None:
+            self.forms.insert(0, [s or e for s, e in zip(spelt, exact, strict=True)])
 
-        def forms(in_order: bool) -> list[list[str]]:
-            exact = [term_expr(t, in_order) for t in query.positive]
-            if spelt is None:
-                return [exact]
-            # Cheaper forms that match the same words (see _spelt_terms), tried first.
-            return [[s or e for s, e in zip(spelt, exact, strict=True)], exact]
+        @functools.cache
+        def alike(word: str) -> list[str]:
+            return [quote(w) for w in [word, *stem_alike(index.conn, word, quote(word))]]
 
-        self.forms = forms(True)  # for the ranking table
-        self.section_forms = forms(False)  # for the sections table
+        self.section_forms = [_section_terms(index, query, alike, False)]
+        if spelt is not None:
+            self.section_forms.insert(0, _section_terms(index, query, alike, True))
         self.negatives = [term_expr(Term(t.words, t.prefix)) for t in query.terms if t.negative]
 
     def first_rows(
