@@ -358,3 +358,33 @@ def test_corrections_follow_edits_and_never_suggest_a_removed_word(
     (root_dir / "a" / "one.md").unlink()
     gone = medref("search", "quorblatyne", "--json", env=env)
     assert gone.code == 1 and gone.json()["corrected_query"] is None
+
+
+def test_sections_match_every_form_that_stems_alike(
+    tmp_path: Path, medref: Callable[..., Proc]
+) -> None:
+    """The sections table keeps words as written (schema.py): a word of a query matches
+    there as each of its forms that the ranking table stems alike, and a prefix as the
+    prefix of its stem too, so sections and monographs agree."""
+    root_dir = tmp_path / "c"
+    write(
+        root_dir,
+        "a/one.md",
+        monograph_text("Onemine", "### Usage\nEases a rash and an allergy in velmars.\n"),
+    )
+    write(
+        root_dir,
+        "b/two.md",
+        monograph_text("Twomine", "### Usage\nFor diabetic velmars, seen by an allergist.\n"),
+    )
+    env = {"MEDREF_PATH": str(root_dir)}
+    for query, expected in [
+        ("rashes velmar", ["one"]),  # two words: matched in one section
+        ("diabetes velmar", ["two"]),
+        # allergi* as the ranking table stems it: "allergist" too, as FTS5 would match it
+        ("allergies* velmars", ["one", "two"]),
+    ]:
+        found = medref("search", query, "--json", env=env).json()
+        assert sorted(h["id"] for h in found["results"]) == expected, query
+        assert found["total"] == len(expected), query
+        assert all("**" in h["snippet"] for h in found["results"]), query

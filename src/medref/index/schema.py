@@ -28,9 +28,9 @@ from medref.models import Monograph
 # sections, brand names from Alternate Names as aliases; 20: rendered pages kept; 21: the
 # ranking table, one row per monograph, its sections grouped by the tier of their kind;
 # 22: section text stored as text, not compressed: a build no longer compresses every
-# section, nor a snippet decompresses it; 23: the sections' full-text table keeps words as
-# written and no positions, and is the vocabulary).
-SCHEMA_VERSION = 23
+# section, nor a snippet decompresses it; 23-24: the sections' full-text table keeps words
+# as written and no positions, and is the vocabulary).
+SCHEMA_VERSION = 24
 # A section's rowid is (doc << SECTION_BITS) + its position, so search can rank monographs
 # from the FTS table alone, without a join. Sections past the last number are merged.
 SECTION_BITS = 16
@@ -136,9 +136,9 @@ VOCABULARY_WORDS = "length(term) >= 3 AND term NOT GLOB '*[0-9]*'"
 MAX_ALIKE = 500
 
 
-def stem_alike(conn: sqlite3.Connection, word: str, match: str) -> list[str]:
-    """The words table's words that the ranking table's tokenizer stems as it stems `word`
-    (`match` is its FTS5 string): "allergies" for "allergy". A temporary table stems them."""
+def stem(conn: sqlite3.Connection, word: str) -> str | None:
+    """The ranking table's stem of a word ("allergies": allergi), or None if it is not one
+    word to the tokenizer. A temporary table stems it."""
     conn.execute(
         f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(word, tokenize='{TOKENIZE}')"
     )
@@ -148,17 +148,25 @@ def stem_alike(conn: sqlite3.Connection, word: str, match: str) -> list[str]:
     try:
         conn.execute("INSERT INTO temp.stemmer(word) VALUES (?)", (word,))
         stems = [t for (t,) in conn.execute("SELECT term FROM temp.stems")]
+    finally:
         conn.execute("DELETE FROM temp.stemmer")
-        if len(stems) != 1:
-            return []
-        stem = stems[0]
-        # Stemming cuts an ending, and may then end the stem in i for y ("allergy": allergi)
-        # or add an e ("hoping": hope).
-        prefix = stem[:-1] if len(stem) > 3 and stem[-1] in "ie" else stem
-        candidates = conn.execute(
-            "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
-            (prefix, prefix + "\U0010ffff", MAX_ALIKE),
-        ).fetchall()
+    return stems[0] if len(stems) == 1 else None
+
+
+def stem_alike(conn: sqlite3.Connection, word: str, match: str) -> list[str]:
+    """The words table's words that the ranking table's tokenizer stems as it stems `word`
+    (`match` is its FTS5 string): "allergies" for "allergy"."""
+    stemmed = stem(conn, word)
+    if stemmed is None:
+        return []
+    # Stemming cuts an ending, and may then end the stem in i for y ("allergy": allergi)
+    # or add an e ("hoping": hope).
+    prefix = stemmed[:-1] if len(stemmed) > 3 and stemmed[-1] in "ie" else stemmed
+    candidates = conn.execute(
+        "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
+        (prefix, prefix + "\U0010ffff", MAX_ALIKE),
+    ).fetchall()
+    try:
         conn.executemany("INSERT INTO temp.stemmer(word) VALUES (?)", candidates)
         sql = "SELECT word FROM temp.stemmer WHERE stemmer MATCH ?"
         return [w for (w,) in conn.execute(sql, (match,))]

@@ -10,7 +10,13 @@ from typing import Any
 
 from medref.index.kinds import BOILERPLATE, TIER_WEIGHTS, TIERS, weight
 from medref.index.queries import Index, words_like
-from medref.index.schema import SECTION_BITS, doc_rowids, positioned_sections, stem_alike
+from medref.index.schema import (
+    SECTION_BITS,
+    doc_rowids,
+    positioned_sections,
+    stem,
+    stem_alike,
+)
 from medref.models import Hit, SearchResult
 from medref.names import allowed_typos, edit_distance, name_key
 from medref.query import (
@@ -94,21 +100,30 @@ def _section_terms(
 ) -> list[str]:
     """Each positive term's expression for the sections table, which keeps words as written
     and not where they are (schema.py): a word as its forms that stem alike, and its root's
-    words (spell_roots, as _spelt_terms) or prefix; a phrase as its words anywhere."""
+    words (spell_roots, as _spelt_terms) or prefix; a prefix as itself and as the prefix of
+    its stem, as the ranking table reads it; a phrase as its words anywhere."""
+
+    def prefix(word: str) -> str:
+        stemmed = stem(index.conn, word)
+        starts = [word, stemmed] if stemmed else [word]
+        return _any_of([*(quote(s) + "*" for s in starts), *alike(word)])
+
     out: list[str] = []
     for t in query.positive:
         if t.phrase:
             phrases = []
             for words in spellings(t.words):
-                parts = [_any_of(alike(w)) for w in words]
-                if t.prefix:
-                    parts[-1] = quote(words[-1]) + "*"
+                parts = [_any_of(alike(w)) for w in words[:-1]]
+                parts.append(prefix(words[-1]) if t.prefix else _any_of(alike(words[-1])))
                 phrases.append("(" + " AND ".join(parts) + ")")
             out.append(_any_of(phrases))
             continue
         word = t.words[0]
-        if t.prefix or word.isdigit():
-            out.append(term_expr(t))
+        if t.prefix:
+            out.append(prefix(word))
+            continue
+        if word.isdigit():
+            out.append(quote(word))
             continue
         forms: list[str] = []
         for form in [word, *variants(word)]:
