@@ -423,3 +423,37 @@ def test_a_batch_parsed_in_a_worker_arrives_as_parsed(tmp_path: Path) -> None:
     received = rows._received(items, sent)
     assert received == rows._parse_batch(items)
     assert all(type(s) is rows.SectionRow for r in received for s in r.rows)
+
+
+@pytest.mark.parametrize("touched_chars", [build_mod.TOUCHED_CHARS, 10])
+def test_refreshes_keep_the_vocabulary_as_a_full_build_makes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, touched_chars: int
+) -> None:
+    """After edits, a removal and an addition, the words table (typo correction's
+    vocabulary) holds what a full build of the same files gives: each word of the changed
+    text looked at again, or (past TOUCHED_CHARS) the whole vocabulary."""
+    monkeypatch.setattr(build_mod, "TOUCHED_CHARS", touched_chars)
+    root = user_corpus(tmp_path)
+    write(root, "d/deltamide.md", monograph_text("Deltamide", "### Usage\nQuorblatine rash.\n"))
+    corpora = corpora_for(root)
+
+    def words() -> set[str]:
+        ix = open_index(corpora)
+        try:
+            return {w for (w,) in ix.conn.execute("SELECT word FROM words")}
+        finally:
+            ix.conn.close()
+
+    before = words()
+    assert {"quorblatine", "alphax", "betazole"} <= before
+    write(root, "d/deltamide.md", monograph_text("Deltamide", "### Usage\nZentrafolia rash.\n"))
+    (root / "b" / "betazole.md").unlink()
+    write(root, "e/epsilon.md", monograph_text("Epsilonine", "### Usage\nVelmar itch.\n"))
+    os.utime(root / "d", (1, 1))  # the folder's stamp changes, as an editor's save may not
+    refreshed = words()
+    assert {"zentrafolia", "epsilonine", "velmar"} <= refreshed
+    assert not {"quorblatine", "betazole"} & refreshed
+    ix = open_index(corpora, rebuild=True)
+    full = {w for (w,) in ix.conn.execute("SELECT word FROM words")}
+    ix.conn.close()
+    assert refreshed == full

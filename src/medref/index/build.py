@@ -52,6 +52,11 @@ _RANKING_DELETE = (
 )
 
 
+# A refresh looks again at the words of what it changed, up to this much text; past it, it
+# makes the words table again from the whole vocabulary, as a full build does.
+TOUCHED_CHARS = 8_000_000
+
+
 class Writer:
     """Applies parsed files to an open connection, inside the caller's transaction.
 
@@ -61,8 +66,8 @@ class Writer:
 
     def __init__(self, conn: sqlite3.Connection, full: bool = False) -> None:
         self.conn = conn
-        self.full = full
-        self.touched: list[str] = []  # the text of sections put or removed (not in full builds)
+        self.touched: list[str] | None = None if full else []  # text of sections put or removed
+        self.touched_chars = 0
         self.changed = False
 
     def _changing(self) -> None:
@@ -169,12 +174,19 @@ class Writer:
 
     def _touch(self, sections: Iterable[tuple[str | None, ...]]) -> None:
         """Keep the text of sections put or removed, whose words flush_words looks at."""
-        if not self.full:
-            self.touched += ["\n".join(v or "" for v in values) for values in sections]
+        if self.touched is None:
+            return
+        texts = ["\n".join(v or "" for v in values) for values in sections]
+        self.touched += texts
+        self.touched_chars += sum(map(len, texts))
+        if self.touched_chars > TOUCHED_CHARS:
+            self.touched = None  # all words are looked at
 
     def flush_words(self) -> None:
-        update_words(self.conn, None if self.full else self.touched)
-        self.touched.clear()
+        update_words(self.conn, self.touched)
+        if self.touched is not None:
+            self.touched.clear()
+            self.touched_chars = 0
 
 
 def sync(
