@@ -324,7 +324,24 @@ def test_a_phrase_matches_in_order_and_its_snippet_marks_the_phrase(
         "b/two.md",
         monograph_text("Twomine", "### Precautions\nNo tazzle reported; taken with velmar.\n"),
     )
+    write(
+        root_dir,
+        "c/three.md",
+        monograph_text(
+            "Threemine",
+            "### Usage\nA tazzle, not a velmar.\n\n### Precautions\nAny velmar tazzle.\n",
+        ),
+    )
     env = {"MEDREF_PATH": str(root_dir)}
+    # The phrase is matched section by section: three only in its Precautions.
+    three = medref("search", '"velmar tazzle"', "--section", "usage", "--json", env=env)
+    assert three.json()["results"] == [] and three.code == 1
+    three = medref("search", '"velmar tazzle"', "--all-sections", "--json", env=env).json()
+    assert {(h["id"], h["section"]) for h in three["results"]} == {
+        ("one", "precautions"),
+        ("three", "precautions"),
+    }
+    write(root_dir, "c/three.md", monograph_text("Threemine", "### Usage\nNone.\n"))
     found = medref("search", '"velmar tazzle"', "--json", env=env)
     assert found.code == 0, found.err
     hits = found.json()["results"]
@@ -370,7 +387,7 @@ def test_sections_match_every_form_that_stems_alike(
     write(
         root_dir,
         "a/one.md",
-        monograph_text("Onemine", "### Usage\nEases a rash and an allergy in velmars.\n"),
+        monograph_text("Onemine", "### Usage\nEases a rash and an allergy in velmars in a day.\n"),
     )
     write(
         root_dir,
@@ -380,6 +397,7 @@ def test_sections_match_every_form_that_stems_alike(
     env = {"MEDREF_PATH": str(root_dir)}
     for query, expected in [
         ("rashes velmar", ["one"]),  # two words: matched in one section
+        ("days velmar", ["one"]),  # a stem of three letters ("dai")
         ("diabetes velmar", ["two"]),
         # allergi* as the ranking table stems it: "allergist" too, as FTS5 would match it
         ("allergies* velmars", ["one", "two"]),

@@ -13,7 +13,14 @@ from typing import Any
 from medref.corpus import Corpus, file_stamp, stem_id
 from medref.errors import Ambiguous, NotFound, UsageError
 from medref.index import pages
-from medref.index.schema import INGREDIENT_RANK, SCHEMA_VERSION, is_damage, pack, unpack
+from medref.index.schema import (
+    INGREDIENT_RANK,
+    SCHEMA_VERSION,
+    SPELT_WORDS,
+    is_damage,
+    pack,
+    unpack,
+)
 from medref.models import Monograph
 from medref.names import MAX_NAME, close_matches, name_key
 
@@ -332,7 +339,7 @@ def words_like(conn: sqlite3.Connection, word: str, budget: int) -> list[str]:
     return [
         w
         for (w,) in conn.execute(
-            "SELECT word FROM words WHERE length(word) BETWEEN ? AND ?",
+            f"SELECT word FROM words WHERE length(word) BETWEEN ? AND ? AND {SPELT_WORDS}",
             (len(word) - budget, len(word) + budget),
         )
     ]

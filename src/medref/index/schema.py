@@ -84,9 +84,9 @@ CREATE VIEW sections(rowid, title, aliases, meta, heading, body) AS
 -- Search ranks from the ranking table, which stems words and keeps their positions; this
 -- one finds sections and marks snippets, so it can be cheaper to build:
 -- - words as written, not stemmed (WORDS_TOKENIZE): it doubles as the vocabulary (below),
---   and search asks it for each word's forms that stem alike (search._stem_alike);
--- - which columns hold a word, not where (detail=column), and no column sizes: a phrase's
---   word order is checked in the ranking table (search._Query).
+--   and search matches a word there as the words of its stem (search._section_terms);
+-- - which columns hold a word, not where (detail=column), and no column sizes: a phrase is
+--   matched in a copy of the sections it may match that keeps positions (search._Query);
 CREATE VIRTUAL TABLE fts USING fts5(
     title, aliases, meta, heading, body,
     content='sections', content_rowid='rowid', detail=column, columnsize=0,
@@ -105,9 +105,12 @@ CREATE VIRTUAL TABLE ranking USING fts5(
 -- sections table, with the number of sections that hold it
 -- (https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module).
 CREATE VIRTUAL TABLE vocabulary USING fts5vocab(fts, 'row');
--- Its words of letters (VOCABULARY_WORDS), as a table to look up and scan by length:
--- `vocabulary` reads the full-text index for every word it lists (update_words).
-CREATE TABLE words (word TEXT PRIMARY KEY) WITHOUT ROWID;
+-- Its words, each with the stem the ranking table's tokenizer gives it, as a table to look
+-- up, scan by length and find by stem (`vocabulary` reads the full-text index for every
+-- word it lists; update_words). Search matches a word in the sections table as the words
+-- of its stem, as the ranking table matches it.
+CREATE TABLE words (word TEXT PRIMARY KEY, stem TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX words_stem ON words(stem);
 -- Pages `medref show` rendered, kept for the next show of the same page (pages.py); key:
 -- layout and sections; code: the files of the code that rendered it, with their stamps
 -- (JSON); text: zlib-compressed. Emptied by every change to the index (build.Writer).
@@ -127,51 +130,29 @@ CREATE TABLE folders (
 TOKENIZE = "porter unicode61 remove_diacritics 2"
 # The same without stemming, for the sections table: words as they are written.
 WORDS_TOKENIZE = TOKENIZE.removeprefix("porter ")
-# The vocabulary's words that typo correction offers: three or more characters, no digits.
-VOCABULARY_WORDS = "length(term) >= 3 AND term NOT GLOB '*[0-9]*'"
+# The vocabulary's words that typo correction offers and a root stands for: three or more
+# characters, no digits (a condition on words.word).
+SPELT_WORDS = "length(word) >= 3 AND word NOT GLOB '*[0-9]*'"
 
 
-# Vocabulary words a word's stem is compared with, at most (only a stem of one or two
-# letters has more).
-MAX_ALIKE = 500
-
-
-def stem(conn: sqlite3.Connection, word: str) -> str | None:
-    """The ranking table's stem of a word ("allergies": allergi), or None if it is not one
-    word to the tokenizer. A temporary table stems it."""
+def stems(conn: sqlite3.Connection, words: list[str]) -> list[str | None]:
+    """The ranking table's stem of each word ("allergies": allergi), or None for one that is
+    not a single word to its tokenizer. A temporary table stems them."""
     conn.execute(
-        f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5(word, tokenize='{TOKENIZE}')"
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5("
+        f"word, content='', tokenize='{TOKENIZE}')"
     )
     conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stems USING fts5vocab(temp, stemmer, row)"
+        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmed USING fts5vocab(temp, stemmer, instance)"
     )
     try:
-        conn.execute("INSERT INTO temp.stemmer(word) VALUES (?)", (word,))
-        stems = [t for (t,) in conn.execute("SELECT term FROM temp.stems")]
+        conn.executemany("INSERT INTO temp.stemmer(rowid, word) VALUES (?, ?)", enumerate(words))
+        found: dict[int, list[str]] = {}
+        for term, row in conn.execute("SELECT term, doc FROM temp.stemmed"):
+            found.setdefault(row, []).append(term)
     finally:
-        conn.execute("DELETE FROM temp.stemmer")
-    return stems[0] if len(stems) == 1 else None
-
-
-def stem_alike(conn: sqlite3.Connection, word: str, match: str) -> list[str]:
-    """The words table's words that the ranking table's tokenizer stems as it stems `word`
-    (`match` is its FTS5 string): "allergies" for "allergy"."""
-    stemmed = stem(conn, word)
-    if stemmed is None:
-        return []
-    # Stemming cuts an ending, and may then end the stem in i for y ("allergy": allergi)
-    # or add an e ("hoping": hope).
-    prefix = stemmed[:-1] if len(stemmed) > 3 and stemmed[-1] in "ie" else stemmed
-    candidates = conn.execute(
-        "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?",
-        (prefix, prefix + "\U0010ffff", MAX_ALIKE),
-    ).fetchall()
-    try:
-        conn.executemany("INSERT INTO temp.stemmer(word) VALUES (?)", candidates)
-        sql = "SELECT word FROM temp.stemmer WHERE stemmer MATCH ?"
-        return [w for (w,) in conn.execute(sql, (match,))]
-    finally:
-        conn.execute("DELETE FROM temp.stemmer")
+        conn.execute("INSERT INTO temp.stemmer(stemmer) VALUES('delete-all')")
+    return [t[0] if len(t := found.get(i, [])) == 1 else None for i in range(len(words))]
 
 
 def update_words(conn: sqlite3.Connection, texts: list[str] | None) -> None:
@@ -180,36 +161,41 @@ def update_words(conn: sqlite3.Connection, texts: list[str] | None) -> None:
     sections table does."""
     if texts is None:
         conn.execute("DELETE FROM words")
-        conn.execute(f"INSERT INTO words SELECT term FROM vocabulary WHERE {VOCABULARY_WORDS}")
-        return
-    if not texts:
-        return
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.splitter USING fts5("
-        f"text, content='', detail=none, columnsize=0, tokenize='{WORDS_TOKENIZE}')"
+        added = [t for (t,) in conn.execute("SELECT term FROM vocabulary")]
+    else:
+        if not texts:
+            return
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.splitter USING fts5("
+            f"text, content='', detail=none, columnsize=0, tokenize='{WORDS_TOKENIZE}')"
+        )
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.split USING fts5vocab(temp, splitter, row)"
+        )
+        conn.executemany("INSERT INTO temp.splitter(rowid, text) VALUES (?, ?)", enumerate(texts))
+        terms = [t for (t,) in conn.execute("SELECT term FROM temp.split")]
+        conn.execute("INSERT INTO temp.splitter(splitter) VALUES('delete-all')")
+        added = []
+        for term in terms:
+            if conn.execute("SELECT 1 FROM vocabulary WHERE term = ?", (term,)).fetchone():
+                added.append(term)
+            else:
+                conn.execute("DELETE FROM words WHERE word = ?", (term,))
+    conn.executemany(
+        "INSERT OR IGNORE INTO words(word, stem) VALUES (?, ?)",
+        [(w, s) for w, s in zip(added, stems(conn, added), strict=True) if s is not None],
     )
-    conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.split USING fts5vocab(temp, splitter, 'row')"
-    )
-    conn.executemany("INSERT INTO temp.splitter(rowid, text) VALUES (?, ?)", enumerate(texts, 1))
-    terms = [t for (t,) in conn.execute(f"SELECT term FROM temp.split WHERE {VOCABULARY_WORDS}")]
-    conn.execute("INSERT INTO temp.splitter(splitter) VALUES('delete-all')")
-    for term in terms:
-        held = conn.execute("SELECT 1 FROM vocabulary WHERE term = ?", (term,)).fetchone()
-        if held:
-            conn.execute("INSERT OR IGNORE INTO words(word) VALUES (?)", (term,))
-        else:
-            conn.execute("DELETE FROM words WHERE word = ?", (term,))
 
 
 def positioned_sections(conn: sqlite3.Connection, rowids: list[int]) -> str:
     """A temporary full-text table (its name is returned) of these sections that keeps word
-    positions, which the sections table does not: for marking a phrase in a snippet."""
+    positions and stems them, as the ranking table does, unlike the sections table: for
+    matching a phrase section by section (search._Query.position)."""
+    conn.execute("DROP TABLE IF EXISTS temp.positioned")  # quicker than deleting its rows
     conn.execute(
-        "CREATE VIRTUAL TABLE IF NOT EXISTS temp.positioned USING fts5("
+        "CREATE VIRTUAL TABLE temp.positioned USING fts5("
         f"title, aliases, meta, heading, body, tokenize='{TOKENIZE}')"
     )
-    conn.execute("DELETE FROM temp.positioned")
     conn.execute(
         "INSERT INTO temp.positioned(rowid, title, aliases, meta, heading, body)"
         " SELECT rowid, title, aliases, meta, heading, body FROM main.sections"
@@ -284,6 +270,9 @@ BUSY_TIMEOUT_MS = 30_000
 def connect(path: Path | str) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    # Search's temporary tables (stems(), positioned_sections()) are small and short-lived:
+    # in memory, no temporary file can fail on a full disk or a file size limit.
+    conn.execute("PRAGMA temp_store = MEMORY")
     return conn
 
 

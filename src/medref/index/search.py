@@ -14,8 +14,7 @@ from medref.index.schema import (
     SECTION_BITS,
     doc_rowids,
     positioned_sections,
-    stem,
-    stem_alike,
+    stems,
 )
 from medref.models import Hit, SearchResult
 from medref.names import allowed_typos, edit_distance, name_key
@@ -56,15 +55,16 @@ _SPACE_RUNS = re.compile(r"[ \t]{2,}")  # left in the indexed text (outline.plai
 MAX_SPELT = 24  # words a root may stand for in snippet queries before the prefix is used
 
 
-def _spelt_terms(index: Index, query: Query) -> list[str | None] | None:
+def _spelt_terms(
+    index: Index, query: Query, stem_of: Callable[[str], str | None]
+) -> list[str | None] | None:
     """Each positive term's expression for the ranking table, with each root prefix spelt
     out as the vocabulary's words (None for a term that has no such form: use its
     term_expr).
 
     `"allerg"*` costs a scan of every index term with that prefix on each use; the words
-    it stands for ("allergy", "allergic", ...) are found once in the words table. Only
-    words of letters are in that table: a token such as "allergyx1" matches the prefix
-    alone, so what matches is always decided by the prefix form (fts_expression).
+    it stands for ("allergy", "allergic", ...: every word whose stem begins with the root's)
+    are found once in the words table, which holds every word of the index.
     Returns None when no term has a root, or one has too many words.
     """
     terms: list[str | None] = []
@@ -77,9 +77,10 @@ def _spelt_terms(index: Index, query: Query) -> list[str | None] | None:
         for word in [t.words[0], *variants(t.words[0])]:
             forms.append(word)
             r = root(word)
-            if r is None:
+            stemmed = stem_of(r) if r else None
+            if stemmed is None:
                 continue
-            words = _root_words(index, r)
+            words = _stem_words(index, stemmed, True, MAX_SPELT)
             if words is None:
                 return None
             forms += words
@@ -88,51 +89,62 @@ def _spelt_terms(index: Index, query: Query) -> list[str | None] | None:
     return terms if spelt and terms else None
 
 
-def _root_words(index: Index, r: str) -> list[str] | None:
-    """The vocabulary's words that begin with a root, or None if over MAX_SPELT."""
-    sql = "SELECT word FROM words WHERE word >= ? AND word < ? LIMIT ?"
-    words = [w for (w,) in index.conn.execute(sql, (r, r + "\U0010ffff", MAX_SPELT + 1))]
-    return None if len(words) > MAX_SPELT else words
+# Words a stem or prefix may stand for in the sections table before its written prefix is
+# used instead (which may match a few words more).
+MAX_FORMS = 200
+
+
+def _stem_words(
+    index: Index, stemmed: str, prefix: bool, most: int = MAX_FORMS
+) -> list[str] | None:
+    """The vocabulary's words with this stem (prefix: a stem that begins so), which are the
+    words the ranking table matches for it; None if over `most`."""
+    if prefix:
+        sql = "SELECT word FROM words WHERE stem >= ? AND stem < ? LIMIT ?"
+        params: tuple[object, ...] = (stemmed, stemmed + "\U0010ffff", most + 1)
+    else:
+        sql, params = "SELECT word FROM words WHERE stem = ? LIMIT ?", (stemmed, most + 1)
+    words = [w for (w,) in index.conn.execute(sql, params)]
+    return None if len(words) > most else words
 
 
 def _section_terms(
-    index: Index, query: Query, alike: Callable[[str], list[str]], spell_roots: bool
-) -> list[str]:
+    index: Index, query: Query, stem_of: Callable[[str], str | None]
+) -> list[str | None]:
     """Each positive term's expression for the sections table, which keeps words as written
-    and not where they are (schema.py): a word as its forms that stem alike, and its root's
-    words (spell_roots, as _spelt_terms) or prefix; a prefix as itself and as the prefix of
-    its stem, as the ranking table reads it; a phrase as its words anywhere."""
+    and not where they are (schema.py): a word as the words of its stem, a prefix (and a
+    word's root, which term_expr adds as one) as the words whose stem begins with its stem:
+    what the ranking table, which stems, matches. A phrase is its words anywhere (search
+    checks their order). None for a term with a word the tokenizer splits in two."""
 
-    def prefix(word: str) -> str:
-        stemmed = stem(index.conn, word)
-        starts = [word, stemmed] if stemmed else [word]
-        return _any_of([*(quote(s) + "*" for s in starts), *alike(word)])
+    def word_expr(word: str, prefix: bool = False) -> str | None:
+        stemmed = stem_of(word)
+        if stemmed is None:
+            return None
+        words = _stem_words(index, stemmed, prefix)
+        if words is None:  # too many: the stem as written (prefix: words it begins)
+            return quote(stemmed) + "*"
+        # No word of the index has the stem: the word itself, which then matches nothing.
+        return _any_of([quote(w) for w in words] or [quote(word)])
 
-    out: list[str] = []
+    out: list[str | None] = []
     for t in query.positive:
+        parts: list[str | None] = []
         if t.phrase:
-            phrases = []
             for words in spellings(t.words):
-                parts = [_any_of(alike(w)) for w in words[:-1]]
-                parts.append(prefix(words[-1]) if t.prefix else _any_of(alike(words[-1])))
-                phrases.append("(" + " AND ".join(parts) + ")")
-            out.append(_any_of(phrases))
-            continue
-        word = t.words[0]
-        if t.prefix:
-            out.append(prefix(word))
-            continue
-        if word.isdigit():
-            out.append(quote(word))
-            continue
-        forms: list[str] = []
-        for form in [word, *variants(word)]:
-            forms += alike(form)
-            r = root(form)
-            if r:
-                spelt = _root_words(index, r) if spell_roots else None
-                forms += [quote(r) + "*"] if spelt is None else [quote(w) for w in spelt]
-        out.append(_any_of(forms))
+                found = [word_expr(w) for w in words[:-1]] + [word_expr(words[-1], t.prefix)]
+                ok = [f for f in found if f is not None]
+                parts.append("(" + " AND ".join(ok) + ")" if len(ok) == len(found) else None)
+        elif t.prefix:
+            parts.append(word_expr(t.words[0], True))
+        else:
+            for form in [t.words[0], *variants(t.words[0])]:
+                parts.append(word_expr(form))
+                r = root(form)
+                if r and not form.isdigit():
+                    parts.append(word_expr(r, True))
+        ok = [p for p in parts if p is not None]
+        out.append(_any_of(ok) if ok and len(ok) == len(parts) else None)
     return out
 
 
@@ -172,9 +184,9 @@ def _correct(index: Index, word: str) -> str | None:
         return None
     # Counted only for the closest candidates: a count reads the word's list of monographs.
     nearest = min(d for d, _known in close.values())
-    sql = "SELECT doc FROM vocabulary WHERE term = ?"
+    sql = f"SELECT count(DISTINCT rowid >> {SECTION_BITS}) FROM fts WHERE fts MATCH ?"
     counted = [
-        (-index.conn.execute(sql, (known,)).fetchone()[0], cand)
+        (-index.conn.execute(sql, (quote(known),)).fetchone()[0], cand)
         for cand, (d, known) in close.items()
         if d == nearest
     ]
@@ -228,33 +240,55 @@ def correct_query(index: Index, query: Query) -> bool:
 class _Query:
     """A query's FTS5 expressions, for the ranking table and the sections table.
 
-    The sections table keeps words as written and not where they are (schema.py): there a
-    word is matched as its forms that stem alike, and a phrase as its words anywhere in a
-    section; the monograph must hold the phrase itself, which the ranking table checks
-    (search).
+    The sections table keeps words as written and not where they are (schema.py): there
+    each word is matched as the words of its stem (_section_terms). A query with a phrase,
+    or with a word the tokenizer splits, is matched section by section in a copy of the
+    sections it may match that keeps positions and stems (position).
     """
 
     def __init__(self, index: Index, query: Query, expr: str) -> None:
         self.query = query
         self.matching = expr  # what matches: prefix forms, exclusions
-        self.has_phrase = any(t.phrase for t in query.terms)
+
         # Each list of forms holds cheaper forms that match the same words (see
         # _spelt_terms) first: `forms` for the ranking table, `section_forms` for the
-        # sections table.
+        # sections table, `table`.
+        @functools.cache
+        def stem_of(word: str) -> str | None:
+            return stems(index.conn, [word])[0]
+
         exact = [term_expr(t) for t in query.positive]
-        spelt = _spelt_terms(index, query)
+        spelt = _spelt_terms(index, query, stem_of)
         self.forms = [exact]
         if spelt is not None:
             self.forms.insert(0, [s or e for s, e in zip(spelt, exact, strict=True)])
 
-        @functools.cache
-        def alike(word: str) -> list[str]:
-            return [quote(w) for w in [word, *stem_alike(index.conn, word, quote(word))]]
-
-        self.section_forms = [_section_terms(index, query, alike, False)]
-        if spelt is not None:
-            self.section_forms.insert(0, _section_terms(index, query, alike, True))
+        terms = _section_terms(index, query, stem_of)
+        self.table = "fts"
+        self.section_forms = [[t for t in terms if t is not None]]
+        self.positioned = None in terms or any(t.phrase for t in query.positive)
         self.negatives = [term_expr(Term(t.words, t.prefix)) for t in query.terms if t.negative]
+
+    def position(self, conn: Any, sections: list[str] | None) -> None:
+        """Match section by section in a temporary copy of the sections that may match,
+        which keeps word positions and stems as the ranking table does (a phrase's order,
+        a word the sections table cannot hold as one): those of the monographs that match,
+        with every word the sections table can check."""
+        sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
+        docs = {doc for (doc,) in conn.execute(sql, (self.matching,))}
+        terms = self.section_forms[-1]
+        sql = "SELECT m.rowid FROM secmeta m"
+        params: list[object] = []
+        if terms:
+            sql += " JOIN fts ON fts.rowid = m.rowid WHERE fts MATCH ?"
+            params.append(self.positive(terms))
+        if sections:
+            sql += " AND" if terms else " WHERE"
+            sql += f" m.key IN ({','.join('?' * len(sections))})"
+            params += sections
+        rows = [r for (r,) in conn.execute(sql, params)]
+        self.table = positioned_sections(conn, [r for r in rows if r >> SECTION_BITS in docs])
+        self.section_forms = self.forms
 
     def first_rows(
         self,
@@ -316,23 +350,23 @@ def search(
     q = _Query(index, query, expr)
     conn = index.conn
     limit = max(0, limit)
+    if q.positioned:
+        q.position(conn, sections)
+    table = q.table
     # The monographs that match. A monograph matches when one of its sections has every
     # word (the sections table); for one word, the ranking table says so alone.
     members: set[int] | None = None
-    single = len(query.positive) == 1 and not query.positive[0].phrase
+    single = len(query.positive) == 1 and not q.positioned
     if sections or not single or all_sections:
-        sql = "SELECT rowid FROM fts WHERE fts MATCH ?"
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
         params: list[object] = [q.positive(q.section_forms[-1])]
         if sections:
             sql = (
-                "SELECT fts.rowid FROM fts JOIN secmeta s ON s.rowid = fts.rowid"
-                f" WHERE fts MATCH ? AND s.key IN ({','.join('?' * len(sections))})"
+                f"SELECT {table}.rowid FROM {table} JOIN secmeta s ON s.rowid = {table}.rowid"
+                f" WHERE {table} MATCH ? AND s.key IN ({','.join('?' * len(sections))})"
             )
             params += sections
         members = {rowid >> SECTION_BITS for (rowid,) in conn.execute(sql, params)}
-        if q.has_phrase:  # the words in order (see _Query), and the exclusions below
-            sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
-            members.intersection_update(doc for (doc,) in conn.execute(sql, (expr,)))
         # An excluded word drops the whole monograph, not just the sections that hold it.
         for neg in q.negatives:
             sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
@@ -348,7 +382,7 @@ def search(
     parts: dict[int, int] = {}
     if all_sections:  # every section that matched in its heading or text, else the first
         parts = dict(conn.execute("SELECT rowid, part FROM secmeta WHERE part > 0"))
-        sql = "SELECT rowid FROM fts WHERE fts MATCH ?"
+        sql = f"SELECT rowid FROM {table} WHERE {table} MATCH ?"
         for (rowid,) in conn.execute(sql, (q.own_text(q.section_forms[-1]),)):
             own.setdefault(rowid >> SECTION_BITS, []).append(rowid)
         assert members is not None
@@ -359,26 +393,17 @@ def search(
     # The index may have answered without stat()ing every file: check the ones shown.
     index.verify({doc for doc, *_rest in shown})
     hits = []
-    # The sections table keeps no word positions (see _Query): a phrase's snippet is taken
-    # from a copy of the sections shown that does, so the phrase is marked, not its words
-    # wherever they are. A section that holds the words apart falls back to the table.
-    tables = [("fts", q.section_forms)]
-    if q.has_phrase and shown:
-        tables.insert(0, (positioned_sections(conn, [s[1] for s in shown]), q.forms))
-
-    def snippet_params(terms: list[str]) -> tuple[object, ...]:
-        return OPEN, CLOSE, SNIPPET_WORDS, q.positive(terms)
-
+    sql = (
+        f"SELECT snippet({table}, 4, ?, ?, '…', ?) FROM {table} WHERE {table} MATCH ? AND rowid = ?"
+    )
     for _doc, rowid, mono_id, title, key, label, score in shown:
-        rows = []
-        for table, forms in tables:
-            sql = (
-                f"SELECT snippet({table}, 4, ?, ?, '…', ?) FROM {table}"
-                f" WHERE {table} MATCH ? AND rowid = ?"
-            )
-            rows = q.first_rows(conn, forms, sql, snippet_params, rowid)
-            if rows:
-                break
+        rows = q.first_rows(
+            conn,
+            q.section_forms,
+            sql,
+            lambda terms: (OPEN, CLOSE, SNIPPET_WORDS, q.positive(terms)),
+            rowid,
+        )
         snippet = _SPACE_RUNS.sub(" ", rows[0][0] or "") if rows else ""
         hits.append(Hit(mono_id, title, key, label, marks(flat_snippet(snippet)), score))
     return SearchResult(text, corrected, total, tuple(hits), query.truncated)
@@ -545,8 +570,8 @@ def _own_evidence(conn: Any, q: _Query, rowids: list[int]) -> dict[int, float]:
     """
     w = WEIGHTS
     sql = (
-        "SELECT highlight(fts, 3, ?, ?), highlight(fts, 4, ?, ?) FROM fts"
-        " WHERE fts MATCH ? AND rowid = ?"
+        f"SELECT highlight({q.table}, 3, ?, ?), highlight({q.table}, 4, ?, ?) FROM {q.table}"
+        f" WHERE {q.table} MATCH ? AND rowid = ?"
     )
     out: dict[int, float] = {}
     for rowid in rowids:
@@ -567,7 +592,7 @@ def _own_evidence(conn: Any, q: _Query, rowids: list[int]) -> dict[int, float]:
 
 def _section_rows(conn: Any, q: _Query, lo: int, hi: int, own_text: bool = False) -> list[int]:
     """The rowids of a monograph's sections that match (in their own text, if asked)."""
-    sql = "SELECT rowid FROM fts WHERE fts MATCH ? AND rowid BETWEEN ? AND ?"
+    sql = f"SELECT rowid FROM {q.table} WHERE {q.table} MATCH ? AND rowid BETWEEN ? AND ?"
     form = q.own_text if own_text else q.positive
     rows = q.first_rows(conn, q.section_forms, sql, lambda terms: (form(terms),), lo, hi)
     return [r for (r,) in rows]
