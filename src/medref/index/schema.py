@@ -105,7 +105,7 @@ CREATE VIRTUAL TABLE ranking USING fts5(
 -- sections table, with the number of sections that hold it
 -- (https://sqlite.org/fts5.html#the_fts5vocab_virtual_table_module).
 CREATE VIRTUAL TABLE vocabulary USING fts5vocab(fts, 'row');
--- Its words, each with the stem the ranking table's tokenizer gives it, as a table to look
+-- Its words but numbers, each with the stem the ranking table's tokenizer gives it, to look
 -- up, scan by length and find by stem (`vocabulary` reads the full-text index for every
 -- word it lists; update_words). Search matches a word in the sections table as the words
 -- of its stem, as the ranking table matches it.
@@ -135,9 +135,9 @@ WORDS_TOKENIZE = TOKENIZE.removeprefix("porter ")
 SPELT_WORDS = "length(word) >= 3 AND word NOT GLOB '*[0-9]*'"
 
 
-def stems(conn: sqlite3.Connection, words: list[str]) -> list[str | None]:
-    """The ranking table's stem of each word ("allergies": allergi), or None for one that is
-    not a single word to its tokenizer. A temporary table stems them."""
+def _stemmer(conn: sqlite3.Connection) -> None:
+    """The temporary table `stemmer` (rowid, word), stemming as the ranking table does, and
+    `stemmed`, its words' stems (term) by rowid (doc)."""
     conn.execute(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmer USING fts5("
         f"word, content='', tokenize='{TOKENIZE}')"
@@ -145,6 +145,12 @@ def stems(conn: sqlite3.Connection, words: list[str]) -> list[str | None]:
     conn.execute(
         "CREATE VIRTUAL TABLE IF NOT EXISTS temp.stemmed USING fts5vocab(temp, stemmer, instance)"
     )
+
+
+def stems(conn: sqlite3.Connection, words: list[str]) -> list[str | None]:
+    """The ranking table's stem of each word ("allergies": allergi), or None for one that is
+    not a single word to its tokenizer. A temporary table stems them."""
+    _stemmer(conn)
     try:
         conn.executemany("INSERT INTO temp.stemmer(rowid, word) VALUES (?, ?)", enumerate(words))
         found: dict[int, list[str]] = {}
@@ -155,13 +161,21 @@ def stems(conn: sqlite3.Connection, words: list[str]) -> list[str | None]:
     return [t[0] if len(t := found.get(i, [])) == 1 else None for i in range(len(words))]
 
 
+# Numbers are not in the words table: a stem does not change them, so search matches them
+# as written (search._section_terms), and a long list of numbered items would fill it.
+_NOT_A_NUMBER = "term GLOB '*[^0-9]*'"
+
+
 def update_words(conn: sqlite3.Connection, texts: list[str] | None) -> None:
     """Bring the words table up to date with the vocabulary: all of it (None), or the words
     of these texts (sections put or removed), which a temporary table splits as the
     sections table does."""
+    conn.execute("CREATE TEMP TABLE IF NOT EXISTS added (n INTEGER PRIMARY KEY, word TEXT)")
     if texts is None:
         conn.execute("DELETE FROM words")
-        added = [t for (t,) in conn.execute("SELECT term FROM vocabulary")]
+        conn.execute(
+            f"INSERT INTO temp.added(word) SELECT term FROM vocabulary WHERE {_NOT_A_NUMBER}"
+        )
     else:
         if not texts:
             return
@@ -173,18 +187,24 @@ def update_words(conn: sqlite3.Connection, texts: list[str] | None) -> None:
             "CREATE VIRTUAL TABLE IF NOT EXISTS temp.split USING fts5vocab(temp, splitter, row)"
         )
         conn.executemany("INSERT INTO temp.splitter(rowid, text) VALUES (?, ?)", enumerate(texts))
-        terms = [t for (t,) in conn.execute("SELECT term FROM temp.split")]
+        terms = [t for (t,) in conn.execute(f"SELECT term FROM temp.split WHERE {_NOT_A_NUMBER}")]
         conn.execute("INSERT INTO temp.splitter(splitter) VALUES('delete-all')")
-        added = []
         for term in terms:
             if conn.execute("SELECT 1 FROM vocabulary WHERE term = ?", (term,)).fetchone():
-                added.append(term)
+                conn.execute("INSERT INTO temp.added(word) VALUES (?)", (term,))
             else:
                 conn.execute("DELETE FROM words WHERE word = ?", (term,))
-    conn.executemany(
-        "INSERT OR IGNORE INTO words(word, stem) VALUES (?, ?)",
-        [(w, s) for w, s in zip(added, stems(conn, added), strict=True) if s is not None],
-    )
+    # Each word stemmed by a temporary table, all in SQL (a full build adds tens of thousands).
+    _stemmer(conn)
+    try:
+        conn.execute("INSERT INTO temp.stemmer(rowid, word) SELECT n, word FROM temp.added")
+        conn.execute(
+            "INSERT OR IGNORE INTO words(word, stem)"
+            " SELECT a.word, s.term FROM temp.stemmed s JOIN temp.added a ON a.n = s.doc"
+        )
+    finally:
+        conn.execute("INSERT INTO temp.stemmer(stemmer) VALUES('delete-all')")
+        conn.execute("DELETE FROM temp.added")
 
 
 def positioned_sections(conn: sqlite3.Connection, rowids: list[int]) -> str:

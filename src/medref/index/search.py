@@ -118,6 +118,8 @@ def _section_terms(
     checks their order). None for a term with a word the tokenizer splits in two."""
 
     def word_expr(word: str, prefix: bool = False) -> str | None:
+        if word.isdigit():  # as written: not stemmed, nor in the words table
+            return quote(word) + ("*" if prefix else "")
         stemmed = stem_of(word)
         if stemmed is None:
             return None
