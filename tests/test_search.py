@@ -392,12 +392,16 @@ def test_sections_match_every_form_that_stems_alike(
     write(
         root_dir,
         "b/two.md",
-        monograph_text("Twomine", "### Usage\nFor diabetic velmars, seen by an allergist.\n"),
+        monograph_text(
+            "Twomine", "### Usage\nFor diabetic velmars, seen by an allergist; 250 mg.\n"
+        ),
     )
     env = {"MEDREF_PATH": str(root_dir)}
     for query, expected in [
         ("rashes velmar", ["one"]),  # two words: matched in one section
         ("days velmar", ["one"]),  # a stem of three letters ("dai")
+        ("250 velmars", ["two"]),  # numbers as written
+        ("25* velmars", ["two"]),
         ("diabetes velmar", ["two"]),
         # allergi* as the ranking table stems it: "allergist" too, as FTS5 would match it
         ("allergies* velmars", ["one", "two"]),
