@@ -268,28 +268,39 @@ class _Query:
         terms = _section_terms(index, query, stem_of)
         self.table = "fts"
         self.section_forms = [[t for t in terms if t is not None]]
-        self.positioned = None in terms or any(t.phrase for t in query.positive)
+        self.split_word = None in terms  # a word the sections table cannot hold as one
+        self.positioned = self.split_word or any(t.phrase for t in query.positive)
         self.negatives = [term_expr(Term(t.words, t.prefix)) for t in query.terms if t.negative]
 
-    def position(self, conn: Any, sections: list[str] | None) -> None:
+    def position(
+        self, conn: Any, sections: list[str] | None, shown: list[int] | None = None
+    ) -> None:
         """Match section by section in a temporary copy of the sections that may match,
         which keeps word positions and stems as the ranking table does (a phrase's order,
-        a word the sections table cannot hold as one): those of the monographs that match,
-        with every word the sections table can check."""
-        sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
-        docs = {doc for (doc,) in conn.execute(sql, (self.matching,))}
+        a word the sections table cannot hold as one): those of the monographs that match
+        (or of `shown`, these monographs), with every word the sections table can check."""
         terms = self.section_forms[-1]
         sql = "SELECT m.rowid FROM secmeta m"
         params: list[object] = []
+        where = []
         if terms:
-            sql += " JOIN fts ON fts.rowid = m.rowid WHERE fts MATCH ?"
+            sql += " JOIN fts ON fts.rowid = m.rowid"
+            where.append("fts MATCH ?")
             params.append(self.positive(terms))
         if sections:
-            sql += " AND" if terms else " WHERE"
-            sql += f" m.key IN ({','.join('?' * len(sections))})"
+            where.append(f"m.key IN ({','.join('?' * len(sections))})")
             params += sections
+        if shown is not None:
+            where.append(f"(m.rowid >> {SECTION_BITS}) IN ({','.join('?' * len(shown))})")
+            params += shown
+        if where:
+            sql += " WHERE " + " AND ".join(where)
         rows = [r for (r,) in conn.execute(sql, params)]
-        self.table = positioned_sections(conn, [r for r in rows if r >> SECTION_BITS in docs])
+        if shown is None:
+            sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
+            docs = {doc for (doc,) in conn.execute(sql, (self.matching,))}
+            rows = [r for r in rows if r >> SECTION_BITS in docs]
+        self.table = positioned_sections(conn, rows)
         self.section_forms = self.forms
 
     def first_rows(
@@ -352,7 +363,15 @@ def search(
     q = _Query(index, query, expr)
     conn = index.conn
     limit = max(0, limit)
-    if q.positioned:
+    # A phrase (or a word the sections table cannot hold) is matched section by section in a
+    # positioned copy (_Query.position) of every section it may match; a query of one phrase
+    # alone, without --section or --all-sections, copies only the shown monographs' sections,
+    # after the monographs are found from their sections' words and the ranking table's
+    # phrase (the same monographs, but for a phrase across two sections).
+    by_words = (
+        q.positioned and len(query.positive) == 1 and not (sections or all_sections or q.split_word)
+    )
+    if q.positioned and not by_words:
         q.position(conn, sections)
     table = q.table
     # The monographs that match. A monograph matches when one of its sections has every
@@ -369,6 +388,9 @@ def search(
             )
             params += sections
         members = {rowid >> SECTION_BITS for (rowid,) in conn.execute(sql, params)}
+        if by_words:
+            sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
+            members.intersection_update(doc for (doc,) in conn.execute(sql, (expr,)))
         # An excluded word drops the whole monograph, not just the sections that hold it.
         for neg in q.negatives:
             sql = "SELECT rowid FROM ranking WHERE ranking MATCH ?"
@@ -380,6 +402,8 @@ def search(
     qkey = name_key(" ".join(" ".join(t.words) for t in query.positive))
     names = index.name_tiers(qkey) if qkey else {}
     order = _rank(conn, q, members, names, limit if total else 0)
+    if by_words:
+        q.position(conn, sections, [o[3] for o in order])
     own: dict[int, list[int]] = {}  # doc -> rowids of its sections matched in their own text
     parts: dict[int, int] = {}
     if all_sections:  # every section that matched in its heading or text, else the first
@@ -395,6 +419,7 @@ def search(
     # The index may have answered without stat()ing every file: check the ones shown.
     index.verify({doc for doc, *_rest in shown})
     hits = []
+    table = q.table  # positioned by now for a phrase
     sql = (
         f"SELECT snippet({table}, 4, ?, ?, '…', ?) FROM {table} WHERE {table} MATCH ? AND rowid = ?"
     )
