@@ -147,18 +147,16 @@ def _stemmer(conn: sqlite3.Connection) -> None:
     )
 
 
-def stems(conn: sqlite3.Connection, words: list[str]) -> list[str | None]:
-    """The ranking table's stem of each word ("allergies": allergi), or None for one that is
-    not a single word to its tokenizer. A temporary table stems them."""
+def stem(conn: sqlite3.Connection, word: str) -> str | None:
+    """The ranking table's stem of a word ("allergies": allergi), or None if it is not a
+    single word to its tokenizer. A temporary table stems it."""
     _stemmer(conn)
     try:
-        conn.executemany("INSERT INTO temp.stemmer(rowid, word) VALUES (?, ?)", enumerate(words))
-        found: dict[int, list[str]] = {}
-        for term, row in conn.execute("SELECT term, doc FROM temp.stemmed"):
-            found.setdefault(row, []).append(term)
+        conn.execute("INSERT INTO temp.stemmer(rowid, word) VALUES (1, ?)", (word,))
+        found = [term for (term,) in conn.execute("SELECT term FROM temp.stemmed")]
     finally:
         conn.execute("INSERT INTO temp.stemmer(stemmer) VALUES('delete-all')")
-    return [t[0] if len(t := found.get(i, [])) == 1 else None for i in range(len(words))]
+    return found[0] if len(found) == 1 else None
 
 
 # Numbers are not in the words table: a stem does not change them, so search matches them
@@ -290,7 +288,7 @@ BUSY_TIMEOUT_MS = 30_000
 def connect(path: Path | str) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-    # Search's temporary tables (stems(), positioned_sections()) are small and short-lived:
+    # Search's temporary tables (stem(), positioned_sections()) are small and short-lived:
     # in memory, no temporary file can fail on a full disk or a file size limit.
     conn.execute("PRAGMA temp_store = MEMORY")
     return conn

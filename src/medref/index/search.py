@@ -14,7 +14,7 @@ from medref.index.schema import (
     SECTION_BITS,
     doc_rowids,
     positioned_sections,
-    stems,
+    stem,
 )
 from medref.models import Hit, SearchResult
 from medref.names import allowed_typos, edit_distance, name_key
@@ -251,14 +251,10 @@ class _Query:
     def __init__(self, index: Index, query: Query, expr: str) -> None:
         self.query = query
         self.matching = expr  # what matches: prefix forms, exclusions
-
-        # Each list of forms holds cheaper forms that match the same words (see
-        # _spelt_terms) first: `forms` for the ranking table, `section_forms` for the
-        # sections table, `table`.
-        @functools.cache
-        def stem_of(word: str) -> str | None:
-            return stems(index.conn, [word])[0]
-
+        stem_of = functools.cache(functools.partial(stem, index.conn))
+        # Forms of the query: lists of term expressions, cheaper forms that match the same
+        # words (see _spelt_terms) first; `forms` for the ranking table, `section_forms` for
+        # `table`, the sections table (or its positioned copy: position).
         exact = [term_expr(t) for t in query.positive]
         spelt = _spelt_terms(index, query, stem_of)
         self.forms = [exact]
